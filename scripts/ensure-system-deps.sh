@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install what the real-browser and export tests need from Debian's packages, only when missing:
+#   chromium (Playwright and kaleido drive /usr/bin/chromium; no browser download),
+#   fonts-noto-cjk (without it every Chinese character renders as a box),
+#   libreoffice-calc-nogui (opens the exported workbooks the way analysts' tools do).
+set -euo pipefail
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-noto-cjk)
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
+if [ ${#need[@]} -eq 0 ]; then
+  echo "system deps: chromium, CJK font and LibreOffice present"
+  exit 0
+fi
+echo "system deps: installing ${need[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" fontconfig >/dev/null
+fc-cache -f >/dev/null 2>&1 || true

@@ -1,0 +1,306 @@
+"""The researcher-facing API over the built store, and the `shiwu status|midpoint|ranking` commands.
+
+>>> import shiwu_lib as sw                                   # doctest: +SKIP
+>>> db = sw.open()
+>>> db.status(as_of="2025-12-31").head()                     # one row per target, light + reason
+>>> db.midpoint_check(project_no=1)                          # the 2025 midpoint check for project 一
+>>> db.ranking(as_of="2025-12-31")                           # 晾晒: projects by how far ahead/behind
+>>> db.trajectory("p01-5y-02")                               # points for the five-year chart
+>>> db.sql("select * from latest_actuals limit 5")           # plain SQL on the store
+
+All results are pandas DataFrames. ``as_of`` reproduces what was known on a past date: only
+periods that had ended and values that had been reported by then (the latest vintage of each).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths, progress, store, units
+from .rules import load_rules
+
+MIDPOINT_DATE = date(2025, 12, 31)
+
+STATUS_COLUMNS = [
+    "project_no", "target_id", "metric_zh", "section", "kind", "period", "start_year", "target_year",
+    "target_value", "unit", "comparator", "stretch", "latest_actual", "latest_period", "time_progress",
+    "completion", "ahead_pp", "gap", "projected", "observed_rate", "required_rate", "likely_met", "met",
+    "status", "reason", "method", "baseline", "baseline_source", "indicator_id", "lead_unit",
+    "project_short", "firm_target_id", "source_types", "is_demo",
+]
+
+
+def _as_date(as_of) -> date:
+    if as_of is None:
+        return date.today()
+    if isinstance(as_of, datetime):
+        return as_of.date()
+    if isinstance(as_of, date):
+        return as_of
+    return date.fromisoformat(str(as_of)[:10])
+
+
+def _in_unit(value_base, unit: str):
+    """Base units -> the target's unit (亿元, 万亩 …) for display."""
+    if value_base is None or pd.isna(value_base):
+        return None
+    return value_base / units.to_base(1.0, unit)
+
+
+def quarter_end(d: date) -> date:
+    q_month = ((d.month - 1) // 3 + 1) * 3
+    return (pd.Timestamp(year=d.year, month=q_month, day=1) + pd.offsets.MonthEnd(0)).date()
+
+
+def quarter_label(d: date) -> str:
+    return f"{d.year}Q{(d.month - 1) // 3 + 1}"
+
+
+class Database:
+    """A read-only view of the store with the progress engine on top."""
+
+    def __init__(self, path=None, read_only: bool = True, region: str = store.DEFAULT_REGION):
+        self.path = Path(path) if path else paths.db_path()
+        self.con = store.connect(self.path, read_only=read_only)
+        self.region = region
+        self.rules = load_rules()
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def sql(self, query: str, params=None) -> pd.DataFrame:
+        """Run SQL on the store and return a DataFrame.
+
+        >>> db.sql("select project_no, count(*) n from targets group by 1 order by 1")  # doctest: +SKIP
+        """
+        return self.con.execute(query, params or []).df()
+
+    # -- plain tables -----------------------------------------------------------------------
+    def projects(self) -> pd.DataFrame:
+        return self.sql("SELECT * FROM projects WHERE region = ? ORDER BY project_no", [self.region])
+
+    def targets(self, project_no: int | None = None) -> pd.DataFrame:
+        q = "SELECT * FROM targets_explained WHERE region = ?"
+        params: list = [self.region]
+        if project_no is not None:
+            q += " AND project_no = ?"
+            params.append(int(project_no))
+        return self.sql(q + " ORDER BY project_no, target_id", params)
+
+    def actuals(self, as_of=None, indicator_id: str | None = None) -> pd.DataFrame:
+        """Latest vintage of every period known at ``as_of`` (default: everything loaded), with sources."""
+        d = _as_date(as_of) if as_of is not None else date(9999, 12, 31)
+        q = """SELECT a.*, s.title AS source_title, s.address AS source_address, s.file_name AS source_file
+               FROM actuals_as_of(?) a LEFT JOIN submissions s USING (submission_id)
+               WHERE a.region = ?"""
+        params: list = [d, self.region]
+        if indicator_id:
+            q += " AND a.indicator_id = ?"
+            params.append(indicator_id)
+        return self.sql(q + " ORDER BY indicator_id, period_end, reported_at", params)
+
+    def report_dates(self) -> list[date]:
+        """Quarter ends from 2023Q1 to the last quarter end by which data had been reported."""
+        row = self.con.execute(
+            "SELECT max(period_end), max(CAST(reported_at AS DATE)) FROM actuals WHERE region = ?", [self.region]
+        ).fetchone()
+        last = row[0] if row and row[0] else date(2023, 3, 31)
+        ends = pd.date_range("2023-03-31", max(pd.Timestamp(last), pd.Timestamp("2023-03-31")), freq="QE")
+        return [d.date() for d in ends]
+
+    def latest_report_date(self) -> date:
+        return self.report_dates()[-1]
+
+    # -- the engine -------------------------------------------------------------------------
+    def _observations(self, as_of: date) -> dict[str, list[progress.Observation]]:
+        df = self.sql(
+            """SELECT indicator_id, period_label, year, period_end, value_base, ytd, source_type
+               FROM actuals_as_of(?) WHERE region = ? ORDER BY indicator_id, period_end""",
+            [as_of, self.region],
+        )
+        out: dict[str, list[progress.Observation]] = {}
+        for r in df.itertuples(index=False):
+            out.setdefault(r.indicator_id, []).append(
+                progress.Observation(
+                    period_label=r.period_label, year=int(r.year), period_end=pd.Timestamp(r.period_end).date(),
+                    value=float(r.value_base), ytd=bool(r.ytd), source_type=r.source_type,
+                )
+            )
+        return out
+
+    @staticmethod
+    def spec(t) -> progress.TargetSpec:
+        return progress.TargetSpec(
+            target_id=t.target_id, kind=t.kind, comparator=t.comparator, value=float(t.value_base),
+            start_year=int(t.start_year), target_year=int(t.target_year), period=t.period,
+            value_high=None if pd.isna(t.value_high) else float(t.value_high) * units.to_base(1.0, t.unit),
+            stretch=bool(t.stretch), measure=(t.measure if isinstance(t.measure, str) else "stock"),
+        )
+
+    def status(self, as_of=None, project_no: int | None = None, known_at=None) -> pd.DataFrame:
+        """One row per target: actual vs target, 序时进度, completion, light and a Chinese reason.
+
+        ``as_of`` is the report date (periods ended by then count, time progress is measured at it);
+        ``known_at`` (default ``as_of``) is the date the data stood at — later than ``as_of`` when a
+        past report date is re-assessed with values reported after it (e.g. 2025 full-year figures).
+
+        >>> db.status(as_of="2025-12-31")[["target_id", "completion", "status", "reason"]]  # doctest: +SKIP
+        """
+        d = _as_date(as_of)
+        known = _as_date(known_at) if known_at is not None else d
+        obs = self._observations(max(known, d))
+        rows = []
+        for t in self.targets(project_no).itertuples(index=False):
+            series = obs.get(t.indicator_id, []) if isinstance(t.indicator_id, str) else []
+            series = [o for o in series if o.period_end <= d]
+            a = progress.assess(self.spec(t), series, d, self.rules)
+            used = progress.usable(series, d)
+            in_unit = (lambda v: v) if t.kind == "growth_rate" else (lambda v, u=t.unit: _in_unit(v, u))
+            rows.append({
+                "project_no": t.project_no, "target_id": t.target_id, "metric_zh": t.metric_zh,
+                "section": t.section, "kind": t.kind, "period": t.period, "start_year": t.start_year,
+                "target_year": t.target_year, "target_value": t.value, "unit": t.unit,
+                "comparator": t.comparator, "stretch": bool(t.stretch),
+                "latest_actual": in_unit(a.latest_actual), "latest_period": a.latest_period,
+                "time_progress": a.time_progress, "completion": a.completion, "ahead_pp": a.ahead_pp,
+                "gap": in_unit(a.gap), "projected": in_unit(a.projected),
+                "observed_rate": a.observed_rate, "required_rate": a.required_rate,
+                "likely_met": a.likely_met, "met": a.met, "status": a.status, "reason": a.reason_zh,
+                "method": a.method_zh, "baseline": in_unit(a.baseline), "baseline_source": a.baseline_source,
+                "indicator_id": t.indicator_id, "lead_unit": t.lead_unit, "project_short": t.project_short,
+                "firm_target_id": t.firm_target_id,
+                "source_types": ";".join(sorted({o.source_type for o in used})),
+                "is_demo": any(o.source_type == "demo" for o in used),
+            })
+        return pd.DataFrame(rows, columns=STATUS_COLUMNS)
+
+    def midpoint_check(self, project_no: int | None = None, as_of=None) -> pd.DataFrame:
+        """The 2025 midpoint check: each 2025 target met or missed (with the gap); each 2027 target's
+        completion at end-2025 against 60% of the time. Periods up to 2025-12-31, values as known at
+        ``as_of`` (default today, so 2025 figures reported in 2026 count).
+
+        >>> db.midpoint_check(project_no=1)  # doctest: +SKIP
+        """
+        known = _as_date(as_of)
+        report = min(known, MIDPOINT_DATE)
+        return progress.midpoint(self.status(as_of=report, project_no=project_no, known_at=known))
+
+    def ranking(self, as_of=None, by: str = "project") -> pd.DataFrame:
+        """晾晒 ranking by mean percentage points ahead of (+) / behind (−) 序时进度, firm targets only."""
+        st = self.status(as_of=as_of)
+        key = "project_no" if by == "project" else "lead_unit"
+        ranked = progress.rank(st[~st["stretch"]], by=key)
+        if by == "project":
+            names = self.projects()[["project_no", "short_zh", "lead_unit"]]
+            ranked = ranked.merge(names, on="project_no", how="left")
+        return ranked
+
+    def trajectory(self, target_id: str, as_of=None) -> pd.DataFrame:
+        """Points for a target's trajectory chart, in the target's unit.
+
+        Columns: ``series`` (baseline | target_path | actual | projection), ``date``, ``value``,
+        ``period_label``, ``source_type``, ``source_title``. For cumulative flows the actual series is
+        cumulative since the start of the span (full years summed, the current year year-to-date).
+        """
+        d = _as_date(as_of)
+        t = self.targets().set_index("target_id").loc[target_id]
+        t_row = self.targets().query("target_id == @target_id").iloc[0]
+        spec = self.spec(t_row)
+        factor = units.to_base(1.0, t["unit"]) if t["kind"] != "growth_rate" else 1.0
+        acts = self.actuals(as_of=d, indicator_id=t["indicator_id"]) if isinstance(t["indicator_id"], str) else pd.DataFrame()
+        obs = self._observations(d).get(t["indicator_id"], [])
+        a = progress.assess(spec, obs, d, self.rules)
+        start, end = progress.target_window(spec)
+        pts = []
+        base = a.baseline if a.baseline is not None else (0.0 if t["kind"] == "cumulative_flow" else None)
+        if base is not None:
+            pts.append(("baseline", pd.Timestamp(start) - pd.Timedelta(days=1), base / factor, f"{start.year - 1}", "", ""))
+            pts.append(("target_path", pd.Timestamp(start) - pd.Timedelta(days=1), base / factor, "", "", ""))
+        elif t["kind"] == "growth_rate":
+            pts.append(("target_path", pd.Timestamp(start), t["value"], "", "", ""))
+        pts.append(("target_path", pd.Timestamp(end), t["value"], str(t["target_year"]), "", ""))
+        if not acts.empty:
+            acts = acts[acts["period_end"] >= pd.Timestamp(start) - pd.Timedelta(days=366)]
+            if t["kind"] == "cumulative_flow" and "-" in str(t["period"]):
+                full = {}
+                for r in acts.sort_values("period_end").itertuples(index=False):
+                    if r.year < start.year or r.year > end.year:
+                        continue
+                    before = sum(v for y, v in full.items() if y < r.year)
+                    cum = before + r.value_base
+                    if pd.Timestamp(r.period_end).month == 12:
+                        full[r.year] = r.value_base
+                    pts.append(("actual", pd.Timestamp(r.period_end), cum / factor, r.period_label, r.source_type, r.source_title or ""))
+            else:
+                for r in acts.itertuples(index=False):
+                    pts.append(("actual", pd.Timestamp(r.period_end), r.value_base / factor if t["kind"] != "growth_rate" else r.value,
+                                r.period_label, r.source_type, r.source_title or ""))
+        if a.projected is not None and a.latest_period is not None and [p for p in pts if p[0] == "actual"]:
+            last = [p for p in pts if p[0] == "actual"][-1]
+            pts.append(("projection", last[1], last[2], last[3], "", ""))
+            proj = a.projected / factor if t["kind"] != "growth_rate" else a.projected
+            pts.append(("projection", pd.Timestamp(end), proj, str(t["target_year"]), "", ""))
+        out = pd.DataFrame(pts, columns=["series", "date", "value", "period_label", "source_type", "source_title"])
+        out.attrs.update({"target_id": target_id, "unit": t["unit"], "status": a.status, "reason": a.reason_zh})
+        return out
+
+
+# -- CLI ------------------------------------------------------------------------------------
+
+def _emit(df: pd.DataFrame, fmt: str, out: str | None) -> None:
+    if fmt == "csv":
+        text = df.to_csv(index=False)
+    elif fmt == "json":
+        text = json.dumps(json.loads(df.to_json(orient="records", force_ascii=False, date_format="iso")),
+                          ensure_ascii=False, indent=1) + "\n"
+    else:
+        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250,
+                               "display.max_colwidth", 40, "display.unicode.east_asian_width", True):
+            text = df.to_string(index=False) + "\n"
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _open(args) -> Database:
+    return Database(getattr(args, "db", None))
+
+
+def cli_status(args) -> int:
+    with _open(args) as db:
+        st = db.status(as_of=args.as_of, project_no=args.project)
+    cols = ["project_no", "target_id", "metric_zh", "target_year", "target_value", "unit", "latest_actual",
+            "latest_period", "time_progress", "completion", "status", "reason"]
+    df = st if args.format in ("csv", "json") else st[cols]
+    if args.format == "table":
+        df = df.copy()
+        df["time_progress"] = df["time_progress"].map(lambda v: f"{v:.0%}")
+        df["completion"] = df["completion"].map(lambda v: "" if v is None or pd.isna(v) else f"{v:.0%}")
+        df["latest_actual"] = df["latest_actual"].map(lambda v: "" if v is None or pd.isna(v) else f"{v:,.4g}")
+    _emit(df, args.format, args.out)
+    return 0
+
+
+def cli_midpoint(args) -> int:
+    with _open(args) as db:
+        _emit(db.midpoint_check(project_no=args.project, as_of=args.as_of), args.format, args.out)
+    return 0
+
+
+def cli_ranking(args) -> int:
+    with _open(args) as db:
+        _emit(db.ranking(as_of=args.as_of, by=args.by), args.format, args.out)
+    return 0

@@ -1,0 +1,717 @@
+"""The target catalog: load, validate and check the curated plan tables.
+
+Curated tables (``data/curated``, contracts in ``docs/contracts.md``):
+
+- ``projects.csv``          the ten projects, convenors, lead and responsible units
+- ``indicators.csv``        annex-1 indicator system (省级 / 金华 / 义乌) plus ``正文`` indicators
+- ``targets.csv``           every quantitative commitment of 五年目标, 三年行动 and annex 3
+- ``key_tasks.csv``         annex-3 2023 key tasks (verbatim) and the targets read from them
+- ``target_exclusions.csv`` the reviewed numbers of the target sections that are *not* targets
+
+The plan itself is ``data/raw/plan/yzbf-2023-15_ten-major-projects_plan.txt`` (never edited).
+Quotes are compared with :func:`normalize` (all whitespace removed), because the text copy was
+extracted from a PDF and page breaks split sentences.
+
+:func:`coverage_report` is the completeness check: it scans the target sections of the plan for
+every number and returns those that are covered by neither a target row nor an exclusion.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from . import units as U
+from .paths import curated_dir, plan_path
+
+__all__ = [
+    "SECTIONS",
+    "LEVELS",
+    "CN_NUM",
+    "normalize",
+    "plan_text",
+    "quote_in_plan",
+    "plan_sections",
+    "parse_annex1",
+    "parse_annex3",
+    "NumberToken",
+    "scan_numbers",
+    "load_projects",
+    "load_indicators",
+    "load_targets",
+    "load_key_tasks",
+    "load_exclusions",
+    "load_all",
+    "validate",
+    "CatalogError",
+    "quote_has_value",
+    "coverage_report",
+    "summary",
+    "cli_catalog",
+]
+
+SECTIONS = ("five_year", "three_year", "annual_2023")
+SECTION_ZH = {"five_year": "五年目标", "three_year": "三年行动", "annual_2023": "重点任务清单(2023)"}
+LEVELS = ("省级", "金华", "义乌", "正文")
+KINDS = ("level", "growth_rate", "share", "count", "cumulative_flow", "ratio")
+COMPARATORS = (">=", "<=", "=", "range")
+MEASURES = ("flow", "stock", "rate", "share")
+DIRECTIONS = ("higher", "lower")
+PERIOD_RE = re.compile(r"^(FY|Q1|H1|Q3|(\d{4})-(\d{4}))$")
+
+CN_DIGITS = "一二三四五六七八九十"
+#: 一 → 1 … 十 → 10 (project numbers)
+CN_NUM = {c: i + 1 for i, c in enumerate(CN_DIGITS)}
+
+_WS = re.compile(r"\s+")
+
+
+class CatalogError(ValueError):
+    """The curated tables break a contract; ``errors`` lists every problem found."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = list(errors)
+        head = "\n  ".join(self.errors[:50])
+        more = f"\n  … {len(self.errors) - 50} more" if len(self.errors) > 50 else ""
+        super().__init__(f"{len(self.errors)} catalog error(s):\n  {head}{more}")
+
+
+# --------------------------------------------------------------------------- plan text
+
+def normalize(text: str) -> str:
+    """Remove every whitespace character (spaces, tabs, line breaks, U+3000).
+
+    The text copy of the plan breaks lines and inserts spaces at random places ("投资 350 亿元",
+    "重点推进100" / "个以上"); quotes are compared on the normalized form.
+    """
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    return _WS.sub("", str(text))
+
+
+def plan_text(path: Path | str | None = None) -> str:
+    """The raw plan text (UTF-8)."""
+    return _read_text(str(Path(path) if path else plan_path()))
+
+
+@lru_cache(maxsize=4)
+def _read_text(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8")
+
+
+def quote_in_plan(quote: str, text: str | None = None) -> bool:
+    """True when ``quote`` occurs in the plan, ignoring whitespace and line breaks."""
+    q = normalize(quote)
+    if not q:
+        return False
+    return q in normalize(text if text is not None else plan_text())
+
+
+def _lines(text: str) -> list[str]:
+    return text.split("\n")
+
+
+def plan_sections(text: str | None = None) -> dict[tuple[int, str], str]:
+    """The target sections of each project, as raw text.
+
+    Keys are ``(project_no, section)`` with section in :data:`SECTIONS`:
+
+    - ``five_year``: the 五年目标 paragraph (up to 三年行动);
+    - ``three_year``: the 三年行动 paragraph (up to 召集人);
+    - ``annual_2023``: the project's annex-3 key tasks, one per line.
+    """
+    text = plan_text() if text is None else text
+    out: dict[tuple[int, str], str] = {}
+    head = re.compile(r"^（([一二三四五六七八九十]+)）实施")
+    lines = _lines(text)
+    annex1 = next(i for i, l in enumerate(lines) if l.strip() == "附件 1")
+    body = lines[:annex1]
+    starts = [(i, CN_NUM[m.group(1)]) for i, l in enumerate(body) if (m := head.match(l))]
+    for k, (i, pno) in enumerate(starts):
+        j = starts[k + 1][0] if k + 1 < len(starts) else len(body)
+        block = "\n".join(body[i:j])
+        m5 = block.find("五年目标：")
+        m3 = block.find("三年行动：")
+        mc = block.find("召集人：")
+        if min(m5, m3, mc) < 0:
+            raise ValueError(f"project {pno}: 五年目标/三年行动/召集人 not found")
+        out[(pno, "five_year")] = block[m5:m3].strip()
+        out[(pno, "three_year")] = block[m3:mc].strip()
+    tasks = parse_annex3(text)
+    for pno in sorted({t["project_no"] for t in tasks}):
+        out[(pno, "annual_2023")] = "\n".join(
+            t["text_zh"] for t in tasks if t["project_no"] == pno)
+    return out
+
+
+def _annex_block(text: str, n: int) -> list[str]:
+    lines = _lines(text)
+    a = next(i for i, l in enumerate(lines) if l.strip() == f"附件 {n}")
+    b = next((i for i, l in enumerate(lines) if l.strip() == f"附件 {n + 1}"), len(lines))
+    return lines[a + 1:b]
+
+
+_PROJECT_CELL = re.compile(r"^([一二三四五六七八九十]+)、")
+_ITEM = re.compile(r"(?:^|\s)(\d+)\.\s*(.+?)(?=\s+\d+\.\s|$)")
+
+
+def parse_annex1(text: str | None = None) -> list[dict]:
+    """Annex 1 (主要指标体系) as rows ``{project_no, level, seq, name_zh}``.
+
+    The flattened table is read as a stream of tab-separated cells: a cell naming a project
+    (一、… 十、) or a level (省级 / 金华 / 义乌) changes the current project or level; every
+    "N. name" inside any cell is an indicator of the current project and level. This repairs the
+    misaligned rows (several items on one line, items shifted into another column). Repeated
+    page headers ("十项重大工程 主要指标") are skipped. Names keep the plan's spelling (spaces
+    inside a name included); trailing whitespace is stripped.
+    """
+    text = plan_text() if text is None else text
+    rows: list[dict] = []
+    project = level = None
+    for line in _annex_block(text, 1):
+        cells = [c.strip() for c in line.split("\t")]
+        if not any(cells) or cells[0] == "十项重大工程" or line.strip() == "“十项重大工程”主要指标体系":
+            continue
+        for cell in cells:
+            if not cell:
+                continue
+            m = _PROJECT_CELL.match(cell)
+            if m:
+                project = CN_NUM[m.group(1)]
+                continue
+            if cell in ("省级", "金华", "义乌"):
+                level = cell
+                continue
+            items = _ITEM.findall(cell)
+            if not items:
+                raise ValueError(f"annex 1: cannot read cell {cell!r}")
+            for seq, name in items:
+                rows.append({"project_no": project, "level": level, "seq": int(seq),
+                             "name_zh": name.strip()})
+    return rows
+
+
+def parse_annex3(text: str | None = None) -> list[dict]:
+    """Annex 3 (重点任务清单 2023年度) as rows ``{project_no, seq, text_zh}`` (text verbatim).
+
+    Each task is one line "project-cell TAB seq TAB text"; the project cell is empty for
+    following tasks of the same project and repeated after each page break, where the header
+    "十项重大工程 序号 重点工作" is repeated too.
+    """
+    text = plan_text() if text is None else text
+    rows: list[dict] = []
+    project = None
+    row_re = re.compile(r"^([^\t]*)\t\s*(\d+)\s*\t(.+)$")
+    for line in _annex_block(text, 3):
+        if not line.strip() or line.startswith("十项重大工程\t序号") or "重点任务清单" in line:
+            continue
+        m = row_re.match(line)
+        if not m:
+            raise ValueError(f"annex 3: cannot read line {line!r}")
+        cell, seq, body = m.groups()
+        if cell.strip():
+            mp = _PROJECT_CELL.match(cell.strip())
+            if not mp:
+                raise ValueError(f"annex 3: bad project cell {cell!r}")
+            project = CN_NUM[mp.group(1)]
+        rows.append({"project_no": project, "seq": int(seq), "text_zh": body.strip()})
+    return rows
+
+
+# --------------------------------------------------------------------------- numbers in text
+
+@dataclass(frozen=True)
+class NumberToken:
+    start: int          # offset in the normalized text
+    end: int            # end of the number (+ unit, when one follows)
+    number: float
+    number_str: str     # digits as written, e.g. "2.5"
+    unit: str           # unit as written right after the number ("" when none)
+    text: str           # prefix + digits + suffix + unit, e.g. "2.5万亩", "G235", "415X"
+    is_year: bool       # "2025年" (a year reference, not a quantity)
+
+
+def _unit_spellings() -> list[str]:
+    spellings = set(U.UNITS) | set(U.ALIASES) | {"万套（间）", "套（间）"}
+    # only spellings that can follow a number in prose (drop ASCII aliases such as "km")
+    spellings = {s for s in spellings if not re.fullmatch(r"[A-Za-z0-9]+", s)}
+    return sorted(spellings, key=len, reverse=True)
+
+
+_UNIT_SPELLINGS = _unit_spellings()
+_NUM_RE = re.compile(r"(?<![\d.A-Za-z])([A-Za-z]*)(\d+(?:\.\d+)?)([A-Za-z]*)")
+_YEAR_AFTER = re.compile(r"年(?!\d+月)")
+
+
+def scan_numbers(text: str) -> list[NumberToken]:
+    """Every Arabic number in ``text`` (normalized first), with the unit written after it.
+
+    Year references ("2025年", but not "2023年9月", a date) are flagged ``is_year``.
+    """
+    n = normalize(text)
+    out: list[NumberToken] = []
+    for m in _NUM_RE.finditer(n):
+        pre, digits, suf = m.groups()
+        end = m.end()
+        unit = ""
+        if not suf:
+            for s in _UNIT_SPELLINGS:
+                if n.startswith(s, end):
+                    unit = s
+                    break
+        is_year = (not pre and not suf and re.fullmatch(r"(19|20)\d\d", digits) is not None
+                   and _YEAR_AFTER.match(n, end) is not None)
+        out.append(NumberToken(m.start(), end + len(unit), float(digits), digits, unit,
+                               pre + digits + suf + unit, is_year))
+    return out
+
+
+def _same_number(a: float, b: float) -> bool:
+    return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+
+
+def quote_has_value(quote: str, value: float, value_text: str | None = None) -> bool:
+    """True when the quote writes the value: a number token equal to ``value`` (so 2000 is
+    found in "2000亿元" but not in "12000"), or ``value_text`` for values the plan writes in words
+    (全覆盖 = 100%, 第二 = rank 2)."""
+    if value_text:
+        return normalize(value_text) in normalize(quote)
+    return any(_same_number(t.number, value) for t in scan_numbers(quote))
+
+
+# --------------------------------------------------------------------------- loading
+
+def _read_csv(name: str, folder: Path | None = None) -> pd.DataFrame:
+    path = (Path(folder) if folder else curated_dir()) / name
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    return df
+
+
+def _to_bool(s: pd.Series) -> pd.Series:
+    return s.map({"true": True, "false": False, "": False})
+
+
+def _to_float(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s.replace("", None), errors="coerce")
+
+
+def _to_int(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s.replace("", None), errors="coerce").astype("Int64")
+
+
+def load_projects(folder: Path | None = None) -> pd.DataFrame:
+    df = _read_csv("projects.csv", folder)
+    df["project_no"] = _to_int(df["project_no"])
+    return df
+
+
+def load_indicators(folder: Path | None = None) -> pd.DataFrame:
+    df = _read_csv("indicators.csv", folder)
+    df["project_no"] = _to_int(df["project_no"])
+    df["seq"] = _to_int(df["seq"])
+    return df
+
+
+def load_targets(folder: Path | None = None) -> pd.DataFrame:
+    df = _read_csv("targets.csv", folder)
+    for c in ("project_no", "start_year", "target_year"):
+        df[c] = _to_int(df[c])
+    for c in ("value", "value_base", "value_high"):
+        df[c] = _to_float(df[c])
+    for c in ("stretch", "cumulative"):
+        df[c + "_raw"] = df[c]
+        df[c] = _to_bool(df[c])
+    return df
+
+
+def load_key_tasks(folder: Path | None = None) -> pd.DataFrame:
+    df = _read_csv("key_tasks.csv", folder)
+    for c in ("project_no", "seq", "year"):
+        df[c] = _to_int(df[c])
+    return df
+
+
+def load_exclusions(folder: Path | None = None) -> pd.DataFrame:
+    df = _read_csv("target_exclusions.csv", folder)
+    df["project_no"] = _to_int(df["project_no"])
+    return df
+
+
+def load_all(folder: Path | None = None) -> dict[str, pd.DataFrame]:
+    return {
+        "projects": load_projects(folder),
+        "indicators": load_indicators(folder),
+        "targets": load_targets(folder),
+        "key_tasks": load_key_tasks(folder),
+        "exclusions": load_exclusions(folder),
+    }
+
+
+def _split_list(cell: str) -> list[str]:
+    return [x.strip() for x in str(cell).split(";") if x.strip()]
+
+
+# --------------------------------------------------------------------------- validation
+
+_REQUIRED = {
+    "projects": ["region", "project_no", "name_zh", "short_zh", "name_en", "convenors",
+                 "lead_unit", "responsible_units", "quote"],
+    "indicators": ["indicator_id", "region", "project_no", "level", "seq", "name_zh", "name_en",
+                   "unit", "direction", "measure", "source", "quote"],
+    "targets": ["target_id", "region", "project_no", "indicator_id", "metric_zh", "metric_en",
+                "section", "start_year", "target_year", "period", "value", "unit", "value_base",
+                "base_unit", "comparator", "value_high", "stretch", "firm_target_id",
+                "cumulative", "kind", "quote", "note"],
+    "key_tasks": ["task_id", "region", "project_no", "seq", "year", "text_zh", "target_ids"],
+    "exclusions": ["project_no", "section", "number_text", "reason"],
+}
+
+
+def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = None) -> list[str]:
+    """Every contract violation of the curated tables, as readable messages (empty = valid).
+
+    Checks types, unique ids, foreign keys (project_no, indicator_id, firm_target_id, key-task
+    target ids), units in the vocabulary, ``value_base == to_base(value, unit)``, base units,
+    enumerations, periods and years, and that every quote occurs in the plan and contains its
+    value.
+    """
+    t = load_all() if tables is None else tables
+    text = plan_text() if text is None else text
+    plan_n = normalize(text)
+    err: list[str] = []
+
+    for name, cols in _REQUIRED.items():
+        missing = [c for c in cols if c not in t[name].columns]
+        if missing:
+            err.append(f"{name}: missing columns {missing}")
+    if err:
+        return err
+
+    P, I, T, K, X = (t[k] for k in ("projects", "indicators", "targets", "key_tasks", "exclusions"))
+    pnos = set(range(1, 11))
+
+    # projects
+    if P["project_no"].isna().any():
+        err.append("projects: project_no not an integer")
+    if P["project_no"].duplicated().any():
+        err.append("projects: duplicate project_no")
+    if set(P["project_no"].dropna().astype(int)) != pnos:
+        err.append("projects: project_no must be exactly 1..10")
+    for r in P.itertuples():
+        if not quote_in_plan(r.quote, text):
+            err.append(f"projects {r.project_no}: quote not in plan: {r.quote!r}")
+        for u in _split_list(r.responsible_units) + [r.lead_unit]:
+            if normalize(u) not in plan_n:
+                err.append(f"projects {r.project_no}: unit {u!r} not in plan")
+        for c in _split_list(r.convenors):
+            if normalize(c) not in plan_n:
+                err.append(f"projects {r.project_no}: convenor {c!r} not in plan")
+
+    # indicators
+    ids = I["indicator_id"]
+    if ids.duplicated().any():
+        err.append(f"indicators: duplicate indicator_id {sorted(set(ids[ids.duplicated()]))}")
+    for r in I.itertuples():
+        w = f"indicators {r.indicator_id}"
+        if not re.fullmatch(r"p\d\d_[a-z0-9_]+", r.indicator_id):
+            err.append(f"{w}: id must look like p01_slug")
+        elif pd.notna(r.project_no) and int(r.indicator_id[1:3]) != int(r.project_no):
+            err.append(f"{w}: id prefix does not match project_no {r.project_no}")
+        if pd.isna(r.project_no) or int(r.project_no) not in pnos:
+            err.append(f"{w}: bad project_no")
+        if r.level not in LEVELS:
+            err.append(f"{w}: bad level {r.level!r}")
+        if r.level == "正文":
+            if pd.notna(r.seq):
+                err.append(f"{w}: 正文 indicators have no seq")
+            if r.source != "body":
+                err.append(f"{w}: 正文 indicators have source=body")
+        else:
+            if pd.isna(r.seq):
+                err.append(f"{w}: annex-1 indicator without seq")
+            if r.source != "annex1":
+                err.append(f"{w}: annex-1 indicators have source=annex1")
+        if r.unit and not U.is_known(r.unit):
+            err.append(f"{w}: unit {r.unit!r} not in vocabulary")
+        if r.direction not in DIRECTIONS:
+            err.append(f"{w}: bad direction {r.direction!r}")
+        if r.measure not in MEASURES:
+            err.append(f"{w}: bad measure {r.measure!r}")
+        if not r.name_zh or not r.name_en:
+            err.append(f"{w}: name_zh and name_en are required")
+        if not quote_in_plan(r.quote, text):
+            err.append(f"{w}: quote not in plan: {r.quote!r}")
+        elif normalize(r.name_zh) not in normalize(r.quote) and r.level != "正文":
+            err.append(f"{w}: quote does not contain the annex-1 name")
+    dup = I[I["level"] != "正文"].duplicated(["project_no", "level", "seq"])
+    if dup.any():
+        err.append("indicators: duplicate (project_no, level, seq) in annex-1 rows")
+    ind_ids = set(ids)
+
+    # targets
+    tids = T["target_id"]
+    if tids.duplicated().any():
+        err.append(f"targets: duplicate target_id {sorted(set(tids[tids.duplicated()]))}")
+    tid_set = set(tids)
+    sections = plan_sections(text)
+    for r in T.itertuples():
+        w = f"targets {r.target_id}"
+        if not re.fullmatch(r"p\d\d-(5y|3y|23)-\d\d(-(\d{4}|q1|h1|q3))?", r.target_id):
+            err.append(f"{w}: id must look like p01-5y-01, p01-3y-02-2024, p01-23-02-q1")
+        if pd.isna(r.project_no) or int(r.project_no) not in pnos:
+            err.append(f"{w}: bad project_no")
+            continue
+        if int(r.target_id[1:3]) != int(r.project_no):
+            err.append(f"{w}: id prefix does not match project_no")
+        if r.section not in SECTIONS:
+            err.append(f"{w}: bad section {r.section!r}")
+            continue
+        sec_tag = {"five_year": "5y", "three_year": "3y", "annual_2023": "23"}[r.section]
+        if r.target_id.split("-")[1] != sec_tag:
+            err.append(f"{w}: id section tag does not match section {r.section}")
+        if r.indicator_id not in ind_ids:
+            err.append(f"{w}: indicator_id {r.indicator_id!r} not in indicators")
+        if not r.metric_zh or not r.metric_en:
+            err.append(f"{w}: metric_zh and metric_en are required")
+        # years and periods
+        if pd.isna(r.start_year) or pd.isna(r.target_year):
+            err.append(f"{w}: start_year/target_year missing")
+            continue
+        sy, ty = int(r.start_year), int(r.target_year)
+        m = PERIOD_RE.match(r.period or "")
+        if not m:
+            err.append(f"{w}: bad period {r.period!r}")
+        elif m.group(2):
+            if (int(m.group(2)), int(m.group(3))) != (sy, ty) or sy >= ty:
+                err.append(f"{w}: period {r.period} does not match start/target year {sy}/{ty}")
+        elif sy != ty:
+            err.append(f"{w}: period {r.period} needs start_year == target_year")
+        lo, hi = {"five_year": (2023, 2027), "three_year": (2023, 2025),
+                  "annual_2023": (2023, 2023)}[r.section]
+        if not (lo <= sy <= ty <= hi):
+            err.append(f"{w}: years {sy}-{ty} outside the section's span {lo}-{hi}")
+        # values and units
+        if pd.isna(r.value):
+            err.append(f"{w}: value is not a number")
+            continue
+        if not U.is_known(r.unit):
+            err.append(f"{w}: unit {r.unit!r} not in vocabulary")
+        else:
+            if U.canonical(r.unit) != r.unit:
+                err.append(f"{w}: write the canonical unit {U.canonical(r.unit)!r}")
+            exp = U.to_base(r.value, r.unit)
+            if pd.isna(r.value_base) or not math.isclose(exp, r.value_base, rel_tol=1e-9):
+                err.append(f"{w}: value_base {r.value_base} != to_base({r.value}, {r.unit}) = {exp}")
+            if r.base_unit != U.base_unit(r.unit):
+                err.append(f"{w}: base_unit {r.base_unit!r} != {U.base_unit(r.unit)!r}")
+        if r.comparator not in COMPARATORS:
+            err.append(f"{w}: bad comparator {r.comparator!r}")
+        if (r.comparator == "range") != pd.notna(r.value_high):
+            err.append(f"{w}: value_high is set exactly when comparator is range")
+        if r.kind not in KINDS:
+            err.append(f"{w}: bad kind {r.kind!r}")
+        for c in ("stretch", "cumulative"):
+            if getattr(r, c + "_raw") not in ("true", "false"):
+                err.append(f"{w}: {c} must be true or false")
+        if r.stretch:
+            if not r.firm_target_id:
+                err.append(f"{w}: stretch row without firm_target_id")
+            elif r.firm_target_id not in tid_set:
+                err.append(f"{w}: firm_target_id {r.firm_target_id!r} not a target")
+            else:
+                f = T[T["target_id"] == r.firm_target_id].iloc[0]
+                if f["stretch"] or f["indicator_id"] != r.indicator_id or f["period"] != r.period \
+                        or f["target_year"] != r.target_year:
+                    err.append(f"{w}: firm partner must be a firm row of the same indicator and period")
+        elif r.firm_target_id:
+            err.append(f"{w}: firm_target_id set on a firm row")
+        if r.cumulative and r.kind not in ("cumulative_flow",):
+            err.append(f"{w}: cumulative rows are kind cumulative_flow")
+        # quotes
+        vt = getattr(r, "value_text", "") or ""
+        if not quote_in_plan(r.quote, text):
+            err.append(f"{w}: quote not in plan: {r.quote!r}")
+        elif normalize(r.quote) not in normalize(sections.get((int(r.project_no), r.section), "")):
+            err.append(f"{w}: quote not in project {r.project_no}'s {r.section} section")
+        elif not quote_has_value(r.quote, r.value, vt):
+            err.append(f"{w}: quote does not contain the value {U.format_number(r.value)} ({vt!r})")
+        if pd.notna(r.value_high) and not quote_has_value(r.quote, r.value_high):
+            err.append(f"{w}: quote does not contain value_high")
+
+    # key tasks
+    if K["task_id"].duplicated().any():
+        err.append("key_tasks: duplicate task_id")
+    annex3 = {(r["project_no"], r["seq"]): r["text_zh"] for r in parse_annex3(text)}
+    for r in K.itertuples():
+        w = f"key_tasks {r.task_id}"
+        if r.task_id != f"p{int(r.project_no):02d}-t{int(r.seq):02d}":
+            err.append(f"{w}: task_id must be p{{NN}}-t{{SS}} of project_no and seq")
+        if normalize(annex3.get((int(r.project_no), int(r.seq)), "\0")) != normalize(r.text_zh):
+            err.append(f"{w}: text_zh is not the annex-3 text of task {r.project_no}/{r.seq}")
+        for tid in _split_list(r.target_ids):
+            if tid not in tid_set:
+                err.append(f"{w}: target {tid!r} not in targets")
+            else:
+                tr = T[T["target_id"] == tid].iloc[0]
+                if tr["section"] != "annual_2023" or int(tr["project_no"]) != int(r.project_no):
+                    err.append(f"{w}: target {tid} is not an annual_2023 target of this project")
+                elif normalize(tr["quote"]) not in normalize(r.text_zh):
+                    err.append(f"{w}: quote of {tid} is not in the task text")
+    if set(annex3) != {(int(a), int(b)) for a, b in zip(K["project_no"], K["seq"])}:
+        err.append("key_tasks: rows differ from annex 3's tasks")
+    # every annual target sits in exactly one task
+    listed = [tid for c in K["target_ids"] for tid in _split_list(c)]
+    for tid in T.loc[T["section"] == "annual_2023", "target_id"]:
+        if listed.count(tid) != 1:
+            err.append(f"key_tasks: annual target {tid} listed {listed.count(tid)} times")
+
+    # exclusions
+    for r in X.itertuples():
+        w = f"exclusions {r.project_no}/{r.section}/{r.number_text}"
+        if r.section not in SECTIONS:
+            err.append(f"{w}: bad section")
+            continue
+        if pd.isna(r.project_no) or int(r.project_no) not in pnos:
+            err.append(f"{w}: bad project_no")
+            continue
+        sec = normalize(sections.get((int(r.project_no), r.section), ""))
+        if normalize(r.number_text) not in sec:
+            err.append(f"{w}: number_text does not occur in that section")
+        if not re.search(r"\d", r.number_text):
+            err.append(f"{w}: number_text holds no number")
+        if len(str(r.reason).strip()) < 8:
+            err.append(f"{w}: give a reason")
+    if X.duplicated(["project_no", "section", "number_text"]).any():
+        err.append("exclusions: duplicate rows")
+    return err
+
+
+def check(tables: dict[str, pd.DataFrame] | None = None) -> None:
+    """Raise :class:`CatalogError` unless the curated tables are valid."""
+    errors = validate(tables)
+    if errors:
+        raise CatalogError(errors)
+
+
+# --------------------------------------------------------------------------- coverage
+
+def coverage_report(targets: pd.DataFrame | None = None, exclusions: pd.DataFrame | None = None,
+                    text: str | None = None) -> pd.DataFrame:
+    """Numbers of the target sections covered by neither a target nor an exclusion.
+
+    For each project and section (五年目标, 三年行动, annex-3 tasks) the normalized text is scanned
+    for every Arabic number (with the unit written after it). A number is covered
+
+    - by a target of that project and section whose quote spans it and whose value (or
+      value_high) equals it;
+    - by an exclusion of that project and section whose ``number_text`` spans it;
+    - automatically when it is a year reference ("到2025年"; a date such as "2023年9月" is not).
+
+    Returns one row per uncovered number: ``project_no, section, number_text, context`` (empty
+    DataFrame = complete catalog).
+    """
+    T = load_targets() if targets is None else targets
+    X = load_exclusions() if exclusions is None else exclusions
+    rows = []
+    for (pno, sec), raw in sorted(plan_sections(text).items()):
+        n = normalize(raw)
+        toks = scan_numbers(n)
+        covered = [t.is_year for t in toks]
+        tt = T[(T["project_no"].astype(int) == pno) & (T["section"] == sec)]
+        for r in tt.itertuples():
+            q = normalize(r.quote)
+            vals = [r.value] + ([r.value_high] if pd.notna(r.value_high) else [])
+            for a in _find_all(n, q):
+                for k, tok in enumerate(toks):
+                    if a <= tok.start < a + len(q) and any(_same_number(tok.number, v) for v in vals):
+                        covered[k] = True
+        xx = X[(X["project_no"].astype(int) == pno) & (X["section"] == sec)]
+        for r in xx.itertuples():
+            q = normalize(r.number_text)
+            for a in _find_all(n, q):
+                for k, tok in enumerate(toks):
+                    if tok.start < a + len(q) and a < tok.end - len(tok.unit):
+                        covered[k] = True
+        for tok, c in zip(toks, covered):
+            if not c:
+                rows.append({"project_no": pno, "section": sec, "number_text": tok.text,
+                             "context": n[max(0, tok.start - 20): tok.end + 12]})
+    return pd.DataFrame(rows, columns=["project_no", "section", "number_text", "context"])
+
+
+def _find_all(hay: str, needle: str) -> Iterable[int]:
+    if not needle:
+        return
+    i = hay.find(needle)
+    while i >= 0:
+        yield i
+        i = hay.find(needle, i + 1)
+
+
+# --------------------------------------------------------------------------- summary and CLI
+
+def summary(targets: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Targets per project × section (with short names), plus a total row and column."""
+    T = load_targets() if targets is None else targets
+    P = load_projects()
+    tab = (T.groupby(["project_no", "section"]).size().unstack(fill_value=0)
+           .reindex(index=range(1, 11), columns=list(SECTIONS), fill_value=0))
+    tab["total"] = tab.sum(axis=1)
+    tab.insert(0, "short_zh", P.set_index("project_no")["short_zh"].reindex(tab.index))
+    tab.index.name = "project_no"
+    total = tab[list(SECTIONS) + ["total"]].sum()
+    tab.loc["all"] = ["合计"] + [int(v) for v in total]
+    return tab
+
+
+_EXPORT_COLS = ["target_id", "region", "project_no", "indicator_id", "metric_zh", "metric_en",
+                "section", "start_year", "target_year", "period", "value", "unit", "value_base",
+                "base_unit", "comparator", "value_high", "stretch", "firm_target_id", "cumulative",
+                "kind", "quote", "note"]
+
+
+def cli_catalog(args) -> int:
+    """``shiwu catalog``: print the summary table (default) or export the targets.
+
+    ``args.format`` in {summary, csv, json}; ``args.out`` a path or None (stdout);
+    ``args.project`` an int or None (all projects). Returns the exit code.
+    """
+    fmt = getattr(args, "format", None) or "summary"
+    out = getattr(args, "out", None)
+    project = getattr(args, "project", None)
+    T = load_targets()
+    if project is not None:
+        if int(project) not in range(1, 11):
+            print(f"unknown project {project}; use 1..10", file=sys.stderr)
+            return 2
+        T = T[T["project_no"] == int(project)]
+    if fmt == "summary":
+        tab = summary(T)
+        if project is not None:
+            tab = tab.loc[[int(project), "all"]]
+        text = "Targets per project × section (义政办发〔2023〕15号)\n" + tab.to_string() + "\n"
+    elif fmt in ("csv", "json"):
+        cols = [c for c in _EXPORT_COLS + [c for c in T.columns if c not in _EXPORT_COLS]
+                if c in T.columns and not c.endswith("_raw")]
+        E = T[cols]
+        if fmt == "csv":
+            text = E.to_csv(index=False)
+        else:
+            recs = json.loads(E.to_json(orient="records", force_ascii=False))
+            text = json.dumps(recs, ensure_ascii=False, indent=1) + "\n"
+    else:
+        print(f"unknown format {fmt!r}; use summary, csv or json", file=sys.stderr)
+        return 2
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        print(f"wrote {out} ({len(T)} targets)", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0

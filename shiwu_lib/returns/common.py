@@ -1,0 +1,302 @@
+"""Shared helpers of the returns package: periods, deadlines, paths, catalog reads, units.
+
+Period labels (contract, docs/contracts.md):
+
+* ``'2025'``     a full year (freq ``Y``);
+* ``'2025Q2'``   a quarter (freq ``Q``); for flows and rates the value is year-to-date (1–6月);
+* ``'2025M05'``  a month (freq ``M``); for flows and rates year-to-date (1–5月).
+
+A department return is always for a quarter. Its deadline is 10 days after the quarter's end.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .. import paths
+
+DEFAULT_REGION = "义乌"
+PLAN_FIRST_YEAR = 2023
+PLAN_LAST_YEAR = 2027
+DEADLINE_DAYS = 10  # a return is due 10 days after the quarter's end
+CONTACT = "总专班办公室（市发改局）"
+
+SHEET_GUIDE = "填报说明"
+SHEET_IND = "主要指标进度表"
+SHEET_TASK = "重点任务进度表"
+SHEET_PROB = "问题销号进度表"
+SHEET_META = "_meta"
+DATA_SHEETS = (SHEET_IND, SHEET_TASK, SHEET_PROB)
+
+QUARTER_ZH = {1: "一季度", 2: "二季度", 3: "三季度", 4: "四季度"}
+YTD_ZH = {1: "1-3月", 2: "1-6月", 3: "1-9月", 4: "1-12月"}
+LEVEL_ORDER = {"省级": 0, "金华": 1, "义乌": 2, "正文": 3}
+
+_Q_RE = re.compile(r"^(\d{4})Q([1-4])$")
+_M_RE = re.compile(r"^(\d{4})M(0[1-9]|1[0-2])$")
+_Y_RE = re.compile(r"^(\d{4})$")
+
+
+# --------------------------------------------------------------------------- periods
+@dataclass(frozen=True)
+class Period:
+    label: str
+    freq: str          # Y | Q | M
+    year: int
+    sub: int           # quarter (1..4) for Q, month (1..12) for M, 0 for Y
+
+    @property
+    def end(self) -> dt.date:
+        if self.freq == "Y":
+            return dt.date(self.year, 12, 31)
+        month = self.sub * 3 if self.freq == "Q" else self.sub
+        nxt = dt.date(self.year + (month == 12), month % 12 + 1, 1)
+        return nxt - dt.timedelta(days=1)
+
+    @property
+    def own_start(self) -> dt.date:
+        """First day of the period itself (quarter start, month start, Jan 1)."""
+        if self.freq == "Y":
+            return dt.date(self.year, 1, 1)
+        month = (self.sub - 1) * 3 + 1 if self.freq == "Q" else self.sub
+        return dt.date(self.year, month, 1)
+
+    def start(self, ytd: bool) -> dt.date:
+        """``period_start``: Jan 1 for year-to-date values, else the period's own first day."""
+        return dt.date(self.year, 1, 1) if ytd else self.own_start
+
+    @property
+    def deadline(self) -> dt.date:
+        return self.end + dt.timedelta(days=DEADLINE_DAYS)
+
+    @property
+    def zh(self) -> str:
+        if self.freq == "Y":
+            return f"{self.year}年"
+        if self.freq == "Q":
+            return f"{self.year}年{QUARTER_ZH[self.sub]}"
+        return f"{self.year}年{self.sub}月"
+
+    @property
+    def ytd_zh(self) -> str:
+        """'1-6月' for 2025Q2, '1-5月' for 2025M05, '1-12月' for a year."""
+        if self.freq == "Q":
+            return YTD_ZH[self.sub]
+        if self.freq == "M":
+            return f"1-{self.sub}月"
+        return "1-12月"
+
+    @property
+    def end_zh(self) -> str:
+        """'6月末' for 2025Q2."""
+        return f"{self.end.month}月末"
+
+
+def parse_period(label: str) -> Period:
+    """Parse '2025', '2025Q2' or '2025M05'; raise ValueError otherwise."""
+    s = str(label).strip()
+    if m := _Q_RE.match(s):
+        return Period(s, "Q", int(m.group(1)), int(m.group(2)))
+    if m := _M_RE.match(s):
+        return Period(s, "M", int(m.group(1)), int(m.group(2)))
+    if m := _Y_RE.match(s):
+        return Period(s, "Y", int(m.group(1)), 0)
+    raise ValueError(f"not a period label: {label!r} (expected e.g. '2025', '2025Q2', '2025M05')")
+
+
+def quarter_of(d: dt.date) -> str:
+    return f"{d.year}Q{(d.month - 1) // 3 + 1}"
+
+
+def last_finished_quarter(today: dt.date | None = None) -> str:
+    """The last quarter whose end lies before ``today``."""
+    today = today or dt.date.today()
+    q = parse_period(quarter_of(today))
+    prev_end = q.own_start - dt.timedelta(days=1)
+    return quarter_of(prev_end)
+
+
+def quarter_range(first: str, last: str) -> list[str]:
+    a, b = parse_period(first), parse_period(last)
+    out = []
+    y, q = a.year, a.sub
+    while (y, q) <= (b.year, b.sub):
+        out.append(f"{y}Q{q}")
+        y, q = (y + 1, 1) if q == 4 else (y, q + 1)
+    return out
+
+
+def prev_quarter(label: str) -> str:
+    p = parse_period(label)
+    return f"{p.year - 1}Q4" if p.sub == 1 else f"{p.year}Q{p.sub - 1}"
+
+
+# --------------------------------------------------------------------------- paths
+def returns_dir() -> Path:
+    """Archive of accepted workbooks (as received) and their JSON sidecars."""
+    fn = getattr(paths, "returns_dir", None)
+    return fn() if fn else paths.raw_dir() / "returns"
+
+
+def db_path() -> Path:
+    fn = getattr(paths, "db_path", None)
+    if fn:
+        return fn()
+    env = os.environ.get("SHIWU_DB")
+    return Path(env).expanduser().resolve() if env else paths.data_dir() / "shiwu.duckdb"
+
+
+def demo_dir() -> Path:
+    return paths.data_dir() / "demo"
+
+
+def sha256_bytes(b: bytes) -> str:
+    return hashlib.sha256(b).hexdigest()
+
+
+def sha256_file(p: Path) -> str:
+    return sha256_bytes(Path(p).read_bytes())
+
+
+# --------------------------------------------------------------------------- catalog reads
+def read_curated(name: str) -> pd.DataFrame:
+    """A curated CSV as strings ('' for empty); an empty frame when the file does not exist yet."""
+    f = paths.curated_dir() / name
+    if not f.exists():
+        return pd.DataFrame()
+    return pd.read_csv(f, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def _region(df: pd.DataFrame, region: str) -> pd.DataFrame:
+    if df.empty or "region" not in df.columns:
+        return df
+    r = df["region"].replace("", DEFAULT_REGION)
+    return df[r == region]
+
+
+def projects(region: str = DEFAULT_REGION) -> pd.DataFrame:
+    df = _region(read_curated("projects.csv"), region)
+    if not df.empty:
+        df = df.assign(project_no=df["project_no"].astype(int)).sort_values("project_no")
+    return df
+
+
+def project_row(project_no: int, region: str = DEFAULT_REGION) -> dict:
+    df = projects(region)
+    row = df[df["project_no"] == int(project_no)] if not df.empty else df
+    if row.empty:
+        raise KeyError(f"project {project_no} not in projects.csv for region {region}")
+    return row.iloc[0].to_dict()
+
+
+def indicators(region: str = DEFAULT_REGION, with_context: bool = True) -> pd.DataFrame:
+    frames = [read_curated("indicators.csv")]
+    if with_context:
+        frames.append(read_curated("context_indicators.csv"))
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=["indicator_id", "project_no", "level", "seq", "name_zh", "unit", "measure"])
+    return _region(pd.concat(frames, ignore_index=True), region)
+
+
+def project_indicators(project_no: int, region: str = DEFAULT_REGION) -> pd.DataFrame:
+    """Indicators of one project in annex order (省级, 金华, 义乌, 正文; then seq)."""
+    df = indicators(region, with_context=False)
+    df = df[df["project_no"] == str(int(project_no))].copy()
+    df["_lv"] = df["level"].map(LEVEL_ORDER).fillna(9)
+    df["_seq"] = pd.to_numeric(df["seq"], errors="coerce").fillna(999)
+    return df.sort_values(["_lv", "_seq", "indicator_id"]).drop(columns=["_lv", "_seq"]).reset_index(drop=True)
+
+
+def targets(region: str = DEFAULT_REGION) -> pd.DataFrame:
+    return _region(read_curated("targets.csv"), region)
+
+
+def key_tasks(project_no: int, region: str = DEFAULT_REGION) -> pd.DataFrame:
+    df = _region(read_curated("key_tasks.csv"), region)
+    if df.empty:
+        return df
+    df = df[df["project_no"] == str(int(project_no))].copy()
+    df["_seq"] = pd.to_numeric(df["seq"], errors="coerce")
+    return df.sort_values(["_seq", "task_id"]).drop(columns="_seq").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- units
+# Units seen in published sources that the vocabulary (shiwu_lib/units.py) may not carry yet.
+_EXTRA_UNITS = {"亿件": ("count", 1e8), "万件": ("count", 1e4), "万户": ("count", 1e4)}
+
+
+def _units():
+    from .. import units  # imported lazily: written by another engineer
+
+    return units
+
+
+def canonical_unit(unit: str) -> str:
+    u = "".join(str(unit).split())
+    if u in _EXTRA_UNITS:
+        return u
+    return _units().canonical(u)
+
+
+def is_known_unit(unit: str) -> bool:
+    try:
+        canonical_unit(unit)
+    except KeyError:
+        return False
+    return True
+
+
+def base_unit(unit: str) -> str:
+    u = "".join(str(unit).split())
+    if u in _EXTRA_UNITS and not _units().is_known(u):
+        return _EXTRA_UNITS[u][0]
+    return _units().base_unit(u)
+
+
+def to_base(value: float, unit: str) -> float:
+    u = "".join(str(unit).split())
+    if u in _EXTRA_UNITS and not _units().is_known(u):
+        out = float(value) * _EXTRA_UNITS[u][1]
+        return float(f"{out:.12g}") if out else out
+    return _units().to_base(value, u)
+
+
+def from_base(value_base: float, unit: str) -> float:
+    u = "".join(str(unit).split())
+    if u in _EXTRA_UNITS and not _units().is_known(u):
+        out = float(value_base) / _EXTRA_UNITS[u][1]
+        return float(f"{out:.12g}") if out else out
+    return _units().from_base(value_base, u)
+
+
+def compatible_units(unit: str) -> list[str]:
+    """Units of the vocabulary with the same base as ``unit`` (``unit`` first)."""
+    if not unit:
+        return []
+    try:
+        b = base_unit(unit)
+    except KeyError:
+        return [unit]
+    u = _units()
+    out = [canonical_unit(unit)]
+    for name, spec in u.UNITS.items():
+        if spec.base == b and name not in out:
+            out.append(name)
+    return out
+
+
+def ytd_for(measure: str) -> bool:
+    """Quarterly values of flows and rates are year-to-date (1–6月累计); stocks and shares are levels."""
+    return str(measure) in ("flow", "rate")
+
+
+def normalize_text(s: str) -> str:
+    """Whitespace-free text for quote checks (line breaks and spaces ignored)."""
+    return "".join(str(s).split())

@@ -1,0 +1,201 @@
+"""The DuckDB store: schema, atomic build-and-rename, read-only connections.
+
+``build()`` writes a *new* file beside the published one, loads everything from ``data/``
+(curated plan tables, published actuals, archived department returns, and — unless turned off —
+the labelled demo returns), runs ``CHECKPOINT``, closes it and ``os.replace``-s it over the old
+file. A dashboard that has the old file open keeps reading the old data until it reconnects; it
+never sees a half-built database (see shared/stack-notes.md on DuckDB locking).
+
+The build is deterministic: the same inputs give the same rows (the demo generator is seeded,
+``build_info`` records input hashes, not clock times).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from . import paths
+
+DEFAULT_REGION = "义乌"
+# Per-connection limits: a dashboard kernel must not take 80% of RAM and all cores.
+CONNECTION_CONFIG = {"memory_limit": "512MB", "threads": 2}
+
+CURATED_TABLES = ("projects.csv", "indicators.csv", "targets.csv", "key_tasks.csv")
+
+
+def _sql(name: str) -> str:
+    return resources.files("shiwu_lib").joinpath("sql", name).read_text(encoding="utf-8")
+
+
+def demo_enabled(flag: bool | None = None) -> bool:
+    """Demo returns are loaded unless ``flag`` is False or ``SHIWU_DEMO`` is 0/off/false/no."""
+    if flag is not None:
+        return flag
+    return os.environ.get("SHIWU_DEMO", "1").strip().lower() not in {"0", "off", "false", "no"}
+
+
+def connect(db_path: str | os.PathLike | None = None, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the store. Read-only by default, so many dashboards can read while nobody writes."""
+    path = Path(db_path) if db_path else paths.db_path()
+    if read_only and not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: run `shiwu build` first")
+    return duckdb.connect(str(path), read_only=read_only, config=dict(CONNECTION_CONFIG))
+
+
+def _split_list(col: str) -> str:
+    """SQL expression: a ';'-separated cell -> VARCHAR[] (empty -> empty list)."""
+    return f"list_filter(list_transform(string_split(coalesce({col}, ''), ';'), x -> trim(x)), x -> x <> '')"
+
+
+def _bool(col: str) -> str:
+    return f"coalesce(lower(trim({col})) IN ('true', '1', 'yes', 'y', '是'), false)"
+
+
+def _read(path: Path) -> str:
+    return f"read_csv('{path.as_posix()}', header=true, all_varchar=true, delim=',', quote='\"')"
+
+
+def load_curated(con: duckdb.DuckDBPyConnection, curated: Path | None = None) -> None:
+    """Load the reviewed plan tables (projects, units, indicators, targets, key tasks)."""
+    cur = curated or paths.curated_dir()
+    region = f"coalesce(nullif(trim(region), ''), '{DEFAULT_REGION}')"
+    con.execute(f"""
+        INSERT INTO projects
+        SELECT {region}, CAST(project_no AS INTEGER), name_zh, short_zh, name_en,
+               {_split_list('convenors')}, lead_unit, {_split_list('responsible_units')}, quote
+        FROM {_read(cur / 'projects.csv')}
+        ORDER BY 2""")
+    con.execute("""
+        INSERT INTO units
+        SELECT DISTINCT region, unit_name, project_no, role FROM (
+            SELECT region, lead_unit AS unit_name, project_no, 'lead' AS role FROM projects
+            UNION ALL
+            SELECT region, unnest(responsible_units), project_no, 'responsible' FROM projects)
+        ORDER BY 1, 2, 3, 4""")
+    indicator_files = [cur / "indicators.csv"] + ([cur / "context_indicators.csv"] if (cur / "context_indicators.csv").exists() else [])
+    for f in indicator_files:
+        con.execute(f"""
+            INSERT INTO indicators
+            SELECT {region}, indicator_id, TRY_CAST(nullif(project_no, '') AS INTEGER), level,
+                   TRY_CAST(nullif(seq, '') AS INTEGER), name_zh, name_en, nullif(unit, ''),
+                   nullif(direction, ''), nullif(measure, ''), nullif(source, ''), quote
+            FROM {_read(f)}
+            ORDER BY indicator_id""")
+    con.execute(f"""
+        INSERT INTO targets
+        SELECT {region}, target_id, CAST(project_no AS INTEGER), nullif(indicator_id, ''), metric_zh, metric_en,
+               section, CAST(start_year AS INTEGER), CAST(target_year AS INTEGER), period,
+               CAST(value AS DOUBLE), unit, CAST(value_base AS DOUBLE), base_unit, comparator,
+               TRY_CAST(nullif(value_high, '') AS DOUBLE), {_bool('stretch')}, nullif(firm_target_id, ''),
+               {_bool('cumulative')}, kind, quote, nullif(note, '')
+        FROM {_read(cur / 'targets.csv')}
+        ORDER BY target_id""")
+    con.execute(f"""
+        INSERT INTO key_tasks
+        SELECT {region}, task_id, CAST(project_no AS INTEGER), CAST(seq AS INTEGER), CAST(year AS INTEGER),
+               text_zh, {_split_list('target_ids')}
+        FROM {_read(cur / 'key_tasks.csv')}
+        ORDER BY task_id""")
+
+
+def _input_fingerprint() -> str:
+    """sha256 over the curated CSVs and the archived returns: what this build was made from."""
+    h = hashlib.sha256()
+    files = sorted(paths.curated_dir().glob("*.csv")) + sorted(paths.returns_dir().glob("*"))
+    for f in files:
+        h.update(f.name.encode())
+        h.update(hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _load_actuals(con: duckdb.DuckDBPyConnection, demo: bool, log) -> None:
+    from .returns import published
+
+    t = time.perf_counter()
+    published.load(con)
+    log(f"  published actuals loaded ({time.perf_counter() - t:.1f} s)")
+    try:
+        from .returns import archive
+    except ImportError:  # pragma: no cover - returns package always ships archive
+        archive = None
+    if archive is not None:
+        t = time.perf_counter()
+        archive.load(con)
+        log(f"  archived returns loaded ({time.perf_counter() - t:.1f} s)")
+    if demo:
+        from .returns import demo as demo_mod
+
+        t = time.perf_counter()
+        demo_mod.load(con)
+        log(f"  demo returns (示例数据) loaded ({time.perf_counter() - t:.1f} s)")
+
+
+def build(db_path: str | os.PathLike | None = None, demo: bool | None = None, verbose: bool = False) -> Path:
+    """Build the store from ``data/`` into ``db_path`` atomically and return its path.
+
+    >>> from shiwu_lib import store
+    >>> store.build(demo=False)          # doctest: +SKIP
+    PosixPath('.../data/shiwu.duckdb')
+    """
+    log = (lambda msg: print(msg, file=sys.stderr)) if verbose else (lambda msg: None)
+    target = Path(db_path) if db_path else paths.db_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Not "<db>.tmp": that is DuckDB's default temp folder name.
+    staging = target.with_name(f"{target.name}.building-{os.getpid()}")
+    for leftover in (staging, staging.with_name(staging.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    use_demo = demo_enabled(demo)
+    t0 = time.perf_counter()
+    con = duckdb.connect(str(staging), config=dict(CONNECTION_CONFIG))
+    try:
+        con.execute(_sql("schema.sql"))
+        load_curated(con)
+        log(f"  curated tables loaded ({time.perf_counter() - t0:.1f} s)")
+        _load_actuals(con, use_demo, log)
+        con.execute(_sql("views.sql"))
+        con.executemany(
+            "INSERT INTO build_info VALUES (?, ?)",
+            [
+                ("schema_version", "1"),
+                ("inputs_sha256", _input_fingerprint()),
+                ("demo_loaded", "true" if use_demo else "false"),
+                ("default_region", DEFAULT_REGION),
+            ],
+        )
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        staging.unlink(missing_ok=True)
+        staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
+        raise
+    con.close()
+    # A leftover WAL beside a replaced file makes later opens fail.
+    target.with_name(target.name + ".wal").unlink(missing_ok=True)
+    os.replace(staging, target)
+    log(f"built {target} in {time.perf_counter() - t0:.1f} s")
+    return target
+
+
+def cli_build(args) -> int:
+    t = time.perf_counter()
+    path = build(args.db, demo=args.demo, verbose=True)
+    con = connect(path)
+    try:
+        counts = con.execute("""
+            SELECT (SELECT count(*) FROM targets), (SELECT count(*) FROM indicators),
+                   (SELECT count(*) FROM actuals WHERE source_type = 'published'),
+                   (SELECT count(*) FROM actuals WHERE source_type = 'return'),
+                   (SELECT count(*) FROM actuals WHERE source_type = 'demo')""").fetchone()
+    finally:
+        con.close()
+    print(
+        f"built {path} in {time.perf_counter() - t:.1f} s: {counts[0]} targets, {counts[1]} indicators, "
+        f"actuals: {counts[2]} published, {counts[3]} returned, {counts[4]} demo (示例数据)"
+    )
+    return 0
