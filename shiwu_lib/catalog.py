@@ -387,6 +387,10 @@ def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = N
     plan_n = normalize(text)
     err: list[str] = []
 
+    def inplan(q: str) -> bool:
+        qn = normalize(q)
+        return bool(qn) and qn in plan_n
+
     for name, cols in _REQUIRED.items():
         missing = [c for c in cols if c not in t[name].columns]
         if missing:
@@ -405,7 +409,7 @@ def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = N
     if set(P["project_no"].dropna().astype(int)) != pnos:
         err.append("projects: project_no must be exactly 1..10")
     for r in P.itertuples():
-        if not quote_in_plan(r.quote, text):
+        if not inplan(r.quote):
             err.append(f"projects {r.project_no}: quote not in plan: {r.quote!r}")
         for u in _split_list(r.responsible_units) + [r.lead_unit]:
             if normalize(u) not in plan_n:
@@ -446,7 +450,7 @@ def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = N
             err.append(f"{w}: bad measure {r.measure!r}")
         if not r.name_zh or not r.name_en:
             err.append(f"{w}: name_zh and name_en are required")
-        if not quote_in_plan(r.quote, text):
+        if not inplan(r.quote):
             err.append(f"{w}: quote not in plan: {r.quote!r}")
         elif normalize(r.name_zh) not in normalize(r.quote) and r.level != "正文":
             err.append(f"{w}: quote does not contain the annex-1 name")
@@ -460,7 +464,8 @@ def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = N
     if tids.duplicated().any():
         err.append(f"targets: duplicate target_id {sorted(set(tids[tids.duplicated()]))}")
     tid_set = set(tids)
-    sections = plan_sections(text)
+    sections = {k: normalize(v) for k, v in _sections_cached(text).items()}
+    by_id = {r["target_id"]: r for r in T.to_dict("records")}
     for r in T.itertuples():
         w = f"targets {r.target_id}"
         if not re.fullmatch(r"p\d\d-(5y|3y|23)-\d\d(-(\d{4}|q1|h1|q3))?", r.target_id):
@@ -526,7 +531,7 @@ def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = N
             elif r.firm_target_id not in tid_set:
                 err.append(f"{w}: firm_target_id {r.firm_target_id!r} not a target")
             else:
-                f = T[T["target_id"] == r.firm_target_id].iloc[0]
+                f = by_id[r.firm_target_id]
                 if f["stretch"] or f["indicator_id"] != r.indicator_id or f["period"] != r.period \
                         or f["target_year"] != r.target_year:
                     err.append(f"{w}: firm partner must be a firm row of the same indicator and period")
@@ -536,9 +541,9 @@ def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = N
             err.append(f"{w}: cumulative rows are kind cumulative_flow")
         # quotes
         vt = getattr(r, "value_text", "") or ""
-        if not quote_in_plan(r.quote, text):
+        if not inplan(r.quote):
             err.append(f"{w}: quote not in plan: {r.quote!r}")
-        elif normalize(r.quote) not in normalize(sections.get((int(r.project_no), r.section), "")):
+        elif normalize(r.quote) not in sections.get((int(r.project_no), r.section), ""):
             err.append(f"{w}: quote not in project {r.project_no}'s {r.section} section")
         elif not quote_has_value(r.quote, r.value, vt):
             err.append(f"{w}: quote does not contain the value {U.format_number(r.value)} ({vt!r})")
@@ -548,7 +553,7 @@ def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = N
     # key tasks
     if K["task_id"].duplicated().any():
         err.append("key_tasks: duplicate task_id")
-    annex3 = {(r["project_no"], r["seq"]): r["text_zh"] for r in parse_annex3(text)}
+    annex3 = {(r["project_no"], r["seq"]): r["text_zh"] for r in _annex3_cached(text)}
     for r in K.itertuples():
         w = f"key_tasks {r.task_id}"
         if r.task_id != f"p{int(r.project_no):02d}-t{int(r.seq):02d}":
@@ -559,7 +564,7 @@ def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = N
             if tid not in tid_set:
                 err.append(f"{w}: target {tid!r} not in targets")
             else:
-                tr = T[T["target_id"] == tid].iloc[0]
+                tr = by_id[tid]
                 if tr["section"] != "annual_2023" or int(tr["project_no"]) != int(r.project_no):
                     err.append(f"{w}: target {tid} is not an annual_2023 target of this project")
                 elif normalize(tr["quote"]) not in normalize(r.text_zh):
@@ -567,10 +572,11 @@ def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = N
     if set(annex3) != {(int(a), int(b)) for a, b in zip(K["project_no"], K["seq"])}:
         err.append("key_tasks: rows differ from annex 3's tasks")
     # every annual target sits in exactly one task
-    listed = [tid for c in K["target_ids"] for tid in _split_list(c)]
+    from collections import Counter
+    listed = Counter(tid for c in K["target_ids"] for tid in _split_list(c))
     for tid in T.loc[T["section"] == "annual_2023", "target_id"]:
-        if listed.count(tid) != 1:
-            err.append(f"key_tasks: annual target {tid} listed {listed.count(tid)} times")
+        if listed[tid] != 1:
+            err.append(f"key_tasks: annual target {tid} listed {listed[tid]} times")
 
     # exclusions
     for r in X.itertuples():
@@ -581,7 +587,7 @@ def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = N
         if pd.isna(r.project_no) or int(r.project_no) not in pnos:
             err.append(f"{w}: bad project_no")
             continue
-        sec = normalize(sections.get((int(r.project_no), r.section), ""))
+        sec = sections.get((int(r.project_no), r.section), "")
         if normalize(r.number_text) not in sec:
             err.append(f"{w}: number_text does not occur in that section")
         if not re.search(r"\d", r.number_text):
@@ -619,22 +625,25 @@ def coverage_report(targets: pd.DataFrame | None = None, exclusions: pd.DataFram
     """
     T = load_targets() if targets is None else targets
     X = load_exclusions() if exclusions is None else exclusions
+    by_sec_t: dict[tuple[int, str], list[tuple[str, list[float]]]] = {}
+    for pno, sec, quote, value, high in zip(T["project_no"], T["section"], T["quote"], T["value"],
+                                            T["value_high"]):
+        vals = [float(value)] + ([float(high)] if pd.notna(high) and high != "" else [])
+        by_sec_t.setdefault((int(pno), sec), []).append((normalize(quote), vals))
+    by_sec_x: dict[tuple[int, str], list[str]] = {}
+    for pno, sec, nt in zip(X["project_no"], X["section"], X["number_text"]):
+        by_sec_x.setdefault((int(pno), sec), []).append(normalize(nt))
     rows = []
-    for (pno, sec), raw in sorted(plan_sections(text).items()):
+    for (pno, sec), raw in sorted(_sections_cached(text if text is not None else plan_text()).items()):
         n = normalize(raw)
-        toks = scan_numbers(n)
+        toks = _scan_cached(n)
         covered = [t.is_year for t in toks]
-        tt = T[(T["project_no"].astype(int) == pno) & (T["section"] == sec)]
-        for r in tt.itertuples():
-            q = normalize(r.quote)
-            vals = [r.value] + ([r.value_high] if pd.notna(r.value_high) else [])
+        for q, vals in by_sec_t.get((pno, sec), []):
             for a in _find_all(n, q):
                 for k, tok in enumerate(toks):
                     if a <= tok.start < a + len(q) and any(_same_number(tok.number, v) for v in vals):
                         covered[k] = True
-        xx = X[(X["project_no"].astype(int) == pno) & (X["section"] == sec)]
-        for r in xx.itertuples():
-            q = normalize(r.number_text)
+        for q in by_sec_x.get((pno, sec), []):
             for a in _find_all(n, q):
                 for k, tok in enumerate(toks):
                     if tok.start < a + len(q) and a < tok.end - len(tok.unit):
@@ -644,6 +653,21 @@ def coverage_report(targets: pd.DataFrame | None = None, exclusions: pd.DataFram
                 rows.append({"project_no": pno, "section": sec, "number_text": tok.text,
                              "context": n[max(0, tok.start - 20): tok.end + 12]})
     return pd.DataFrame(rows, columns=["project_no", "section", "number_text", "context"])
+
+
+@lru_cache(maxsize=8)
+def _sections_cached(text: str) -> dict[tuple[int, str], str]:
+    return plan_sections(text)
+
+
+@lru_cache(maxsize=8)
+def _annex3_cached(text: str) -> tuple[dict, ...]:
+    return tuple(parse_annex3(text))
+
+
+@lru_cache(maxsize=256)
+def _scan_cached(normalized: str) -> tuple[NumberToken, ...]:
+    return tuple(scan_numbers(normalized))
 
 
 def _find_all(hay: str, needle: str) -> Iterable[int]:

@@ -71,3 +71,193 @@ def write_pngs(items, width: int = 1280, height: int = 720, scale: float = 2) ->
             write_png(fig, path, width=width, height=height, scale=scale)
     finally:
         kaleido.stop_sync_server(silence_warnings=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# Dashboard figures (issue 6). Inputs are small, prepared DataFrames / dicts (views.py builds
+# them from the engine's output); every figure goes through style() and carries the 示例数据
+# label when any value it shows is demo data.
+# ----------------------------------------------------------------------------------------------
+
+PLOT_CONFIG = {"displaylogo": False, "responsive": True,
+               "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "toggleSpikelines"]}
+PATH_COLOUR = "#1f5fbf"       # the target path
+STRETCH_COLOUR = "#7a9cd6"    # 力争 (stretch) target path, dashed
+ACTUAL_COLOUR = "#222222"
+PROJECTION_COLOUR = "#6b6b6b"
+MIDPOINT_COLOUR = "#b8860b"
+REPORT_LINE_COLOUR = "#b00020"
+
+
+def _bar_height(n: int, per_bar: int = 40, extra: int = 150, minimum: int = 260) -> int:
+    return max(minimum, extra + per_bar * max(n, 1))
+
+
+def ranking_bars(df: pd.DataFrame, title: str = "晾晒排名：平均快于（+）/慢于（−）序时进度", demo: bool = False) -> go.Figure:
+    """Horizontal bars of the 晾晒 score per project, rank 1 on top, coloured by the project light.
+
+    ``df`` columns: ``label`` (e.g. "1 一 扩投资"), ``score`` (percentage points, may be NaN),
+    ``status`` (project light), ``hover`` (one line of text).
+    """
+    d = df.iloc[::-1]  # plotly draws the first category at the bottom
+    fig = go.Figure(go.Bar(
+        x=d["score"].fillna(0.0), y=d["label"], orientation="h",
+        marker_color=[STATUS_COLOURS.get(s, STATUS_COLOURS["grey"]) for s in d["status"]],
+        text=[("—" if pd.isna(v) else f"{v:+.1f}") for v in d["score"]], textposition="outside",
+        customdata=d["hover"], hovertemplate="%{y}<br>%{customdata}<extra></extra>", cliponaxis=False,
+    ))
+    fig.add_vline(x=0, line_color="#666", line_width=1)
+    fig.update_xaxes(title="个百分点", zeroline=False)
+    fig.update_yaxes(automargin=True)
+    style(fig, title, height=_bar_height(len(d), 44))
+    fig.update_layout(margin=dict(l=20, r=70), showlegend=False)
+    return add_demo_label(fig) if demo else fig
+
+
+def gap_to_target(df: pd.DataFrame, title: str, demo: bool = False) -> go.Figure:
+    """Remaining gap per target as % of the target value, largest gap on top, coloured by light.
+
+    ``df`` columns: ``label``, ``gap_pct`` (≤ 0 once reached), ``status``, ``hover``.
+    """
+    d = df.sort_values("gap_pct", ascending=True)
+    fig = go.Figure(go.Bar(
+        x=d["gap_pct"], y=d["label"], orientation="h",
+        marker_color=[STATUS_COLOURS.get(s, STATUS_COLOURS["grey"]) for s in d["status"]],
+        text=[("已达到" if v <= 0 else f"{v:.0f}%") for v in d["gap_pct"]], textposition="outside",
+        customdata=d["hover"], hovertemplate="%{y}<br>%{customdata}<extra></extra>", cliponaxis=False,
+    ))
+    fig.add_vline(x=0, line_color="#666", line_width=1)
+    fig.update_xaxes(title="距目标还差（占目标值的%）", ticksuffix="%")
+    fig.update_yaxes(automargin=True)
+    style(fig, title, height=_bar_height(len(d), 40))
+    fig.update_layout(margin=dict(l=20, r=80), showlegend=False)
+    return add_demo_label(fig) if demo else fig
+
+
+def midpoint_completion(df: pd.DataFrame, expected: float = 0.6,
+                        title: str = "2027年目标：2025年末完成程度与60%序时进度",
+                        demo: bool = False) -> go.Figure:
+    """Completion at end-2025 of each 2027 target against the 60 % line, coloured on track / behind.
+
+    ``df`` columns: ``label``, ``completion`` (1.0 = 100 %), ``on_track`` (bool), ``hover``.
+    """
+    d = df.sort_values("completion", ascending=True)
+    colours = [STATUS_COLOURS["green"] if ok else STATUS_COLOURS["red"] for ok in d["on_track"]]
+    fig = go.Figure(go.Bar(
+        x=d["completion"] * 100, y=d["label"], orientation="h", marker_color=colours,
+        text=[f"{v * 100:.0f}%" for v in d["completion"]], textposition="outside",
+        customdata=d["hover"], hovertemplate="%{y}<br>%{customdata}<extra></extra>", cliponaxis=False,
+    ))
+    fig.add_vline(x=expected * 100, line_color=REPORT_LINE_COLOUR, line_dash="dash", line_width=2,
+                  annotation_text=f"序时进度{expected:.0%}", annotation_position="top",
+                  annotation_font=dict(color=REPORT_LINE_COLOUR, size=BASE_FONT_SIZE))
+    fig.update_xaxes(title="2025年末完成程度（%）", ticksuffix="%", rangemode="tozero")
+    fig.update_yaxes(automargin=True)
+    style(fig, title, height=_bar_height(len(d), 34, extra=170))
+    fig.update_layout(margin=dict(l=20, r=70), showlegend=False)
+    return add_demo_label(fig) if demo else fig
+
+
+def trajectory(data: dict) -> go.Figure:
+    """The five-year trajectory of one indicator.
+
+    ``data`` keys (views.indicator_chart_data builds it):
+
+    - ``title``, ``subtitle`` (one line, e.g. the light and reason), ``unit``;
+    - ``paths``: list of dicts ``name, x, y, stretch`` — target paths (firm solid, 力争 dashed);
+    - ``annual``: list of dicts ``name, x, y`` — single-year targets (markers);
+    - ``baseline``: dict ``x, y, label`` or None;
+    - ``actual``: DataFrame ``date, value, text`` (hover text: value, unit, period, source), rows
+      separated by a row of NaN where the line must break (year-to-date series restart in January);
+    - ``projection``: dict ``x, y, text`` (two points: the last actual and the window end) or None;
+    - ``midpoint``: dict ``x, y, text`` (the 2025 midpoint target) or None;
+    - ``report_date``: the vertical report-date line; ``demo``: stamp 示例数据.
+    """
+    fig = go.Figure()
+    unit = data.get("unit") or ""
+    for p in data.get("paths", []):
+        fig.add_scatter(
+            x=p["x"], y=p["y"], mode="lines+markers", name=p["name"],
+            line=dict(color=STRETCH_COLOUR if p.get("stretch") else PATH_COLOUR, width=2.5,
+                      dash="dash" if p.get("stretch") else "solid"),
+            marker=dict(size=7), hovertemplate=p["name"] + "<br>%{x|%Y年%m月}：%{y:,.4~g}" + unit + "<extra></extra>",
+        )
+    for a in data.get("annual", []):
+        fig.add_scatter(
+            x=a["x"], y=a["y"], mode="markers", name=a["name"],
+            marker=dict(symbol="line-ew-open", size=26, line=dict(width=3, color=PATH_COLOUR)),
+            hovertemplate=a["name"] + "<br>%{x|%Y年}：%{y:,.4~g}" + unit + "<extra></extra>",
+        )
+    b = data.get("baseline")
+    if b:
+        fig.add_scatter(x=[b["x"]], y=[b["y"]], mode="markers", name="基期值",
+                        marker=dict(symbol="square", size=11, color="#888"),
+                        hovertemplate=b["label"] + "<extra></extra>")
+    act = data.get("actual")
+    if act is not None and len(act):
+        fig.add_scatter(
+            x=act["date"], y=act["value"], mode="lines+markers", name="实际值",
+            line=dict(color=ACTUAL_COLOUR, width=2), marker=dict(size=8, color=ACTUAL_COLOUR),
+            customdata=act["text"], hovertemplate="%{customdata}<extra></extra>", connectgaps=False,
+        )
+    pr = data.get("projection")
+    if pr:
+        fig.add_scatter(x=pr["x"], y=pr["y"], mode="lines+markers", name="按当前进度预计",
+                        line=dict(color=PROJECTION_COLOUR, width=2.5, dash="dot"),
+                        marker=dict(size=[0, 9], color=PROJECTION_COLOUR),
+                        hovertemplate=pr["text"] + "<extra></extra>")
+    m = data.get("midpoint")
+    if m:
+        fig.add_scatter(x=[m["x"]], y=[m["y"]], mode="markers", name="2025年中期目标",
+                        marker=dict(symbol="star", size=18, color=MIDPOINT_COLOUR, line=dict(width=1, color="#5a4300")),
+                        hovertemplate=m["text"] + "<extra></extra>")
+    rd = data.get("report_date")
+    if rd is not None:
+        x = pd.Timestamp(rd)
+        fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="paper",
+                      line=dict(color=REPORT_LINE_COLOUR, width=1.5, dash="dash"))
+        fig.add_annotation(x=x, y=1, xref="x", yref="paper", text="报告期", showarrow=False,
+                           xanchor="left", yanchor="bottom", font=dict(color=REPORT_LINE_COLOUR, size=BASE_FONT_SIZE - 2))
+    title = data.get("title", "")
+    if data.get("subtitle"):
+        title += f"<br><span style='font-size:{BASE_FONT_SIZE - 1}px;color:#444'>{data['subtitle']}</span>"
+    style(fig, title, height=data.get("height", 430))
+    fig.update_layout(
+        legend=dict(orientation="h", y=-0.18, x=0, font=dict(size=BASE_FONT_SIZE - 2)),
+        margin=dict(l=70, r=30, t=100, b=90), hovermode="closest",
+    )
+    fig.update_xaxes(range=[pd.Timestamp("2022-10-01"), pd.Timestamp("2028-03-31")], dtick="M12",
+                     tickformat="%Y年", ticklabelmode="period")
+    fig.update_yaxes(title=unit, rangemode="tozero" if data.get("from_zero") else "normal")
+    return add_demo_label(fig) if data.get("demo") else fig
+
+
+def light_timeline(df: pd.DataFrame, title: str = "工程总灯逐季变化") -> go.Figure:
+    """Lights over report dates: ``df`` columns ``quarter`` (label), ``project`` (label), ``status``."""
+    fig = go.Figure()
+    for status, part in df.groupby("status", sort=False):
+        fig.add_scatter(
+            x=part["quarter"], y=part["project"], mode="markers", name=STATUS_ZH.get(status, status) + "灯",
+            marker=dict(symbol="square", size=26, color=STATUS_COLOURS.get(status, STATUS_COLOURS["grey"])),
+            hovertemplate="%{y} %{x}：" + STATUS_ZH.get(status, status) + "灯<extra></extra>",
+        )
+    quarters = list(dict.fromkeys(df["quarter"]))
+    projects = list(dict.fromkeys(df["project"]))
+    fig.update_xaxes(categoryorder="array", categoryarray=quarters, tickangle=-45)
+    fig.update_yaxes(categoryorder="array", categoryarray=projects[::-1])
+    style(fig, title, height=_bar_height(len(projects), 44, extra=200))
+    fig.update_layout(legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
+    return fig
+
+
+def pace_bars(df: pd.DataFrame, unit: str, title: str, demo: bool = False) -> go.Figure:
+    """ESCAP-style pace comparison: ``df`` columns ``label`` and ``value`` (per year), e.g. the
+    observed pace and the pace still required to reach a target."""
+    fig = go.Figure(go.Bar(
+        x=df["label"], y=df["value"], marker_color=[PATH_COLOUR, STATUS_COLOURS["red"], STRETCH_COLOUR][: len(df)],
+        text=[f"{v:.1f}" for v in df["value"]], textposition="outside", cliponaxis=False,
+        hovertemplate="%{x}：%{y:.1f}" + unit + "<extra></extra>",
+    ))
+    fig.update_yaxes(title=unit, rangemode="tozero")
+    style(fig, title, height=420)
+    return add_demo_label(fig) if demo else fig

@@ -33,6 +33,16 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def _date(text: str) -> str:
+    """argparse type for report dates: YYYY-MM-DD."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
 def _fmt_arg(p: argparse.ArgumentParser, default: str = "table") -> None:
     p.add_argument("--format", choices=["table", "csv", "json"], default=default, help="output format")
     p.add_argument("--out", default=None, help="write to this file instead of stdout")
@@ -68,10 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
         _fmt_arg(p)
         p.add_argument("--project", type=int, choices=range(1, 11), metavar="N", default=None)
         p.add_argument("--db", default=None)
-    ps["status"].add_argument("--as-of", dest="as_of", default=None, help="report date YYYY-MM-DD (default today)")
-    ps["ranking"].add_argument("--as-of", dest="as_of", default=None, help="report date YYYY-MM-DD (default today)")
+    ps["status"].add_argument("--as-of", dest="as_of", type=_date, default=None, help="report date YYYY-MM-DD (default today)")
+    ps["ranking"].add_argument("--as-of", dest="as_of", type=_date, default=None, help="report date YYYY-MM-DD (default today)")
     ps["ranking"].add_argument("--by", choices=["project", "lead_unit"], default="project")
-    ps["midpoint"].add_argument("--as-of", dest="as_of", default=None, help="data as known on this date (default today)")
+    ps["midpoint"].add_argument("--as-of", dest="as_of", type=_date, default=None, help="data as known on this date (default today)")
 
     t = ps["template"]
     t.add_argument("--project", type=int, choices=range(1, 11), metavar="N", required=True)

@@ -425,9 +425,7 @@ def _check_spec(spec: TargetSpec) -> None:
         raise ValueError(f"{spec.target_id}: unknown kind {spec.kind!r} (one of {KINDS})")
     if spec.comparator not in COMPARATORS:
         raise ValueError(f"{spec.target_id}: unknown comparator {spec.comparator!r}")
-    if not _finite(spec.value):
-        raise ValueError(f"{spec.target_id}: target value missing")
-    if spec.comparator == "range":
+    if spec.comparator == "range" and _finite(spec.value):
         if spec.value_high is None or not _finite(spec.value_high) or spec.value_high < spec.value:
             raise ValueError(f"{spec.target_id}: 'range' needs value_high >= value")
 
@@ -459,6 +457,13 @@ def assess(spec: TargetSpec, observations: Sequence[Observation], as_of: date,
     )
     obs = usable(observations, as_of)
     ctx = _Ctx(spec, rules, as_of, ws, we, out["time_progress"])
+    if not _finite(spec.value):
+        # a catalog row without a numeric target: nothing to compare with
+        out.update(reason_zh=rules.text("no_data", missing="目标值"), method_zh="目标值缺失，无法测算")
+        if obs:
+            last = obs[-1]
+            out.update(latest_actual=last.value, latest_period=last.period_label)
+        return Assessment(**out)
     if spec.kind == "cumulative_flow":
         _assess_flow(ctx, obs, out)
     elif spec.kind == "growth_rate":
@@ -581,7 +586,7 @@ def _assess_level(ctx: _Ctx, obs: list[Observation], out: dict) -> None:
 
     # baseline
     b = b_date = None
-    bsrc = "none"
+    bsrc, b_name = "none", "规划给定基期值"
     byear = ctx.ws.year - 1
     if spec.baseline is not None and _finite(spec.baseline):
         b, b_date, bsrc = float(spec.baseline), date(byear, 12, 31), "plan"
@@ -591,18 +596,20 @@ def _assess_level(ctx: _Ctx, obs: list[Observation], out: dict) -> None:
             bo = None
         if bo is not None:
             b, b_date, bsrc = bo.value, _to_date(bo.period_end), f"data:{bo.period_label}"
+            b_name = f"{period_zh(bo)}值"
     t, up = _target_point(spec, b)
 
     # completion
-    usable_b = (b is not None and not satisfies(b, spec, rules)
+    # An approximate ('=', 左右) or range target is a level to hold, not a distance to cover from a
+    # baseline: completion is actual/target for it.
+    usable_b = (b is not None and spec.comparator in (">=", "<=") and not satisfies(b, spec, rules)
                 and ((up and b < t) or (not up and b > t)))
     if usable_b:
         completion = (a - b) / (t - b)
-        src = "规划给定基期值" if bsrc == "plan" else f"{bsrc[5:]}基期值"
-        notes.append(f"以{src}为基期，按(实际值−基期值)/(目标值−基期值)计算")
+        notes.append(f"以{b_name}为基期，按(实际值−基期值)/(目标值−基期值)计算")
     else:
-        prefix = "基期值已达到目标，" if b is not None else ("年内累计指标不取上年基期，" if accumulating else "无基期值，")
-        if up:
+        prefix = ("约数目标不取基期，" if spec.comparator not in (">=", "<=") else "基期值已达到目标，") if b is not None else ("年内累计指标不取上年基期，" if accumulating else "无基期值，")
+        if up or spec.comparator in ("=", "range"):
             completion = a / t if t != 0 else (1.0 if a >= t else None)
             notes.append(prefix + "按实际值/目标值计算")
         else:
@@ -617,7 +624,7 @@ def _assess_level(ctx: _Ctx, obs: list[Observation], out: dict) -> None:
     def completion_of(v: float) -> float | None:
         if usable_b:
             return (v - b) / (t - b)
-        if up:
+        if up or spec.comparator in ("=", "range"):
             return v / t if t != 0 else None
         return t / v if v > 0 and t >= 0 else None
 
@@ -637,7 +644,7 @@ def _assess_level(ctx: _Ctx, obs: list[Observation], out: dict) -> None:
     projected = None
     if accumulating:
         projected = a / p if p > 0 else None
-        notes.append("年内累计指标按序时进度外推")
+        notes.append("按序时进度外推全年")
     else:
         anchor_v = anchor_d = None
         if b is not None:
@@ -778,6 +785,8 @@ def _finish(ctx: _Ctx, out: dict) -> None:
                 out["reason_zh"] = rules.text("growth_on", label=label, actual=g)
             elif gap > 0:
                 key = "growth_below" if spec.comparator != "<=" else "growth_over_cap"
+                if gap < 0.05 and key == "growth_below":
+                    key = "growth_just_below"  # would print as "低于目标0.0个百分点"
                 out["reason_zh"] = rules.text(key, label=label, actual=g, gap=gap)
             else:
                 out["reason_zh"] = rules.text("growth_above", label=label, actual=g, over=-gap)
@@ -818,7 +827,7 @@ def _finish(ctx: _Ctx, out: dict) -> None:
             text = rules.text("ahead", completion=c, ahead=ahead)
         else:
             text = rules.text("behind", completion=c, behind=-ahead)
-        if out["status"] != GREEN and out["projected"] is not None:
+        if out["status"] != GREEN and out["projected"] is not None and not pending:
             share = proj_completion
             if share is None and spec.value:
                 share = out["projected"] / spec.value
@@ -944,7 +953,7 @@ def midpoint(assessments_2025: pd.DataFrame, *, check_year: int = 2025, final_ye
         r = df.loc[i]
         completion = r["completion"] if _finite(r["completion"]) else None
         gap = r["gap"] if _finite(r["gap"]) else None
-        met = None if r["met"] is None or (isinstance(r["met"], float) and math.isnan(r["met"])) else bool(r["met"])
+        met = None if pd.isna(r["met"]) else bool(r["met"])
         if ty[i] == check_year:
             check, check_zh, expected = "target_2025", f"{check_year}年目标", 1.0
             on_track = met

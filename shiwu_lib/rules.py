@@ -37,6 +37,10 @@ ENV_VAR = "SHIWU_RULES"
 
 GREEN, YELLOW, RED, GREY = "green", "yellow", "red", "grey"
 
+# Boundaries are inclusive; comparisons allow this much floating-point noise (in pp), so that
+# 15 % done at 20 % of the time is exactly −5 pp (green) although 0.15 − 0.2 = −0.05000000000000002.
+_EPS = 1e-9
+
 # Fallback wording; identical to [templates] in rules.toml (a test checks it).
 DEFAULT_TEMPLATES: dict[str, str] = {
     "ahead": "完成{completion:.0%}，快于序时进度{ahead:.0f}个百分点",
@@ -52,6 +56,7 @@ DEFAULT_TEMPLATES: dict[str, str] = {
     "growth_above": "{label}{actual:.1f}%，高于目标{over:.1f}个百分点",
     "growth_on": "{label}{actual:.1f}%，达到目标",
     "growth_below": "{label}{actual:.1f}%，低于目标{gap:.1f}个百分点",
+    "growth_just_below": "{label}{actual:.2f}%，略低于目标{gap:.2f}个百分点",
     "growth_over_cap": "{label}{actual:.1f}%，高于目标上限{gap:.1f}个百分点",
     "growth_final_met": "目标期已结束，{label}{actual:.1f}%，已完成目标",
     "growth_final_not_met": "目标期已结束，{label}{actual:.1f}%，低于目标{gap:.1f}个百分点",
@@ -73,6 +78,7 @@ _KEYS: dict[tuple[str, str], str] = {
     ("growth", "green_max_gap_pp"): "growth_green_max_gap_pp",
     ("growth", "yellow_max_gap_pp"): "growth_yellow_max_gap_pp",
     ("approximate", "tolerance"): "approx_tolerance",
+    ("approximate", "overshoot_ok"): "approx_overshoot_ok",
     ("escap", "on_track_ratio"): "escap_on_track_ratio",
     ("escap", "fair_ratio"): "escap_fair_ratio",
     ("pace", "reference"): "pace_reference",
@@ -90,6 +96,7 @@ class Rules:
     growth_green_max_gap_pp: float = 0.0
     growth_yellow_max_gap_pp: float = 2.0
     approx_tolerance: float = 0.05
+    approx_overshoot_ok: bool = True
     escap_on_track_ratio: float = 1.0
     escap_fair_ratio: float = 0.5
     pace_reference: str = "data"
@@ -132,11 +139,11 @@ class Rules:
         """Light of a time-proportional target from its percentage points ahead of 序时进度."""
         if ahead_pp is None or ahead_pp != ahead_pp:  # None or NaN
             return GREY
-        if ahead_pp >= self.green_min_ahead_pp:
+        if ahead_pp >= self.green_min_ahead_pp - _EPS:
             return GREEN
         if self.likely_met_is_green and likely_met:
             return GREEN
-        if ahead_pp >= self.yellow_min_ahead_pp:
+        if ahead_pp >= self.yellow_min_ahead_pp - _EPS:
             return YELLOW
         return RED
 
@@ -144,9 +151,9 @@ class Rules:
         """Light of a growth-rate target from its gap in percentage points (target − actual)."""
         if gap_pp is None or gap_pp != gap_pp:
             return GREY
-        if gap_pp <= self.growth_green_max_gap_pp:
+        if gap_pp <= self.growth_green_max_gap_pp + _EPS:
             return GREEN
-        if gap_pp <= self.growth_yellow_max_gap_pp:
+        if gap_pp <= self.growth_yellow_max_gap_pp + _EPS:
             return YELLOW
         return RED
 
@@ -163,7 +170,10 @@ class Rules:
         return "regressing"
 
     def within_tolerance(self, actual: float, target: float) -> bool:
-        """'=' (左右) targets: |actual − target| <= tolerance × |target|."""
+        """'=' (左右) targets: |actual − target| <= tolerance × |target|; above the target is also
+        met when ``approx_overshoot_ok`` (the plan's 左右 qualifies volumes and capacities)."""
+        if self.approx_overshoot_ok and actual >= target:
+            return True
         return abs(actual - target) <= self.approx_tolerance * abs(target) + 1e-12
 
     # -- wording ---------------------------------------------------------------------------

@@ -50,7 +50,7 @@ def connect(db_path: str | os.PathLike | None = None, read_only: bool = True) ->
 
 def _split_list(col: str) -> str:
     """SQL expression: a ';'-separated cell -> VARCHAR[] (empty -> empty list)."""
-    return f"list_filter(list_transform(string_split(coalesce({col}, ''), ';'), x -> trim(x)), x -> x <> '')"
+    return f"list_filter(list_transform(string_split(coalesce({col}, ''), ';'), lambda x: trim(x)), lambda x: x <> '')"
 
 
 def _bool(col: str) -> str:

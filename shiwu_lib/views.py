@@ -1,14 +1,92 @@
 """ipywidgets assemblies the dashboards call. Notebooks stay thin: one call per page.
 
+    from shiwu_lib import views
+    views.overview_page()          # notebooks/01_overview.ipynb  总览
+    views.project_page()           # notebooks/02_project.ipynb   工程详情 (?project=5&as_of=2025-12-31)
+    views.midpoint_page()          # notebooks/03_midpoint.ipynb  中期评估
+
 Pages read the store only after :func:`wait_for_visit` returns, so a preheated Voila kernel shows
-the data as it is when the page is opened, not when the kernel started.
+the data as it is when the page is opened, not when the kernel started. Each render opens the store
+read-only (``sw.open()``) and closes it in ``finally``; a rebuilt store (atomic rename) is picked up
+on the next render. Exceptions inside a render or a callback are logged with their traceback to the
+kernel's real stderr (Voila's log) and the page shows a short Chinese message instead.
+
+Report date and data vintage
+----------------------------
+A page shows one *report date* R (a quarter end from ``db.report_dates()``; default: the latest
+quarter for which values exist) with the data *as they stand now*: ``db.status(as_of=R,
+known_at=K)`` where K is the date of the newest value in the store (``data_known_at``). So the
+"2026年三季度" view contains the 1-9月 values reported in October, as the quarterly analysis
+meeting sees them. Key tasks and problems are the latest rows for periods up to R.
+
+Targets in play (在推进的目标)
+-----------------------------
+The project light, the share bar of a card and the 晾晒 ranking use the *firm* targets (力争 / stretch
+targets left out) *in play* at R: the target's window has begun by R and its target year is R's year
+or later (at 2026-09-30: the 2026 and 2027 targets; at 2025-12-31 also the 2025 targets). Targets
+whose window ended in an earlier year are judged in 中期评估 and the project page, not in the light.
+
+Project light (工程总灯) — :func:`project_light`
+-----------------------------------------------
+A worst-of rule softened by a quorum, over the in-play firm targets that have data:
+
+1. grey (灰) when none of them has data;
+2. red (红) when red targets are at least one third (``RED_QUORUM``) of them;
+3. yellow (黄) when any target is red, or yellow-or-red targets are at least one third
+   (``BEHIND_QUORUM``) — a red target is never hidden behind a green project;
+4. green (绿) otherwise.
+
+The ranking (晾晒) is the engine's :func:`shiwu_lib.progress.rank` (mean percentage points ahead of
+序时进度, then the share of green, then fewer reds) over the same targets — the rule of
+``db.ranking()``, applied to the in-play targets with the data as known now.
+
+Headline indicator of a card — :func:`choose_headline`
+-----------------------------------------------------
+Among the project's firm targets: those with data first, then in play at R, then on a core
+indicator (the indicator's ``core``/``is_core`` flag when the catalog has one, else Yiwu-level
+(义乌) and plan-text (正文) indicators), then five-year before three-year before annual targets,
+span targets before single-year ones, cumulative flows and levels before counts, shares/ratios and
+growth rates, the later target year, then the target id.
 """
 from __future__ import annotations
 
+import html
+import logging
+import math
 import os
-from urllib.parse import parse_qs
+import sys
+from datetime import date
+from typing import Iterable
+from urllib.parse import parse_qs, urlencode
+
+import pandas as pd
+
+from . import fmt
+
+log = logging.getLogger("shiwu.views")
+
+GREEN, YELLOW, RED, GREY = "green", "yellow", "red", "grey"
+LIGHTS = (GREEN, YELLOW, RED, GREY)
+RED_QUORUM = 1 / 3
+BEHIND_QUORUM = 1 / 3
+STATUS_COLOURS = {GREEN: "#2e9d4c", YELLOW: "#e0a800", RED: "#d63a2f", GREY: "#9aa0a6"}
+SECTION_ORDER = {"five_year": 0, "three_year": 1, "annual_2023": 2}
+KIND_ORDER = {"cumulative_flow": 0, "level": 0, "count": 1, "share": 2, "ratio": 2, "growth_rate": 3}
+CORE_LEVELS = ("义乌", "正文")
+TASK_STATUS_COLOURS = {"已完成": GREEN, "推进中": "#1f5fbf", "未启动": GREY, "滞后": RED}
+CONTACT = "总专班办公室（市发改局）"
+
+PROJECT_LIGHT_RULE_ZH = (
+    "工程总灯：取报告期内在推进的约束性目标（不含“力争”目标）中有数据的目标——"
+    "红灯目标占三分之一及以上为红灯；有红灯目标、或红黄灯目标合计占三分之一及以上为黄灯；"
+    "其余为绿灯；均无数据为灰灯。单项目标灯：绿灯为快于序时进度或慢于5个百分点以内（或按当前进度可完成），"
+    "黄灯为慢于5—15个百分点，红灯为慢于15个百分点以上或到期未完成；增速类目标按与目标增速的差距判定。"
+)
 
 
+# ----------------------------------------------------------------------------------------------
+# kernel plumbing
+# ----------------------------------------------------------------------------------------------
 
 def wait_for_visit() -> None:
     """Block a preheated Voila kernel until a visitor opens the page (no-op elsewhere)."""
@@ -24,33 +102,1195 @@ def query_params() -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(qs).items()}
 
 
-def starter_page():
-    """The starter dashboard: the ten projects as the plan names them, and their target counts."""
-    import ipywidgets as w
+def _setup_logging() -> None:
+    """Log records and Python warnings go to the kernel's real stderr (Voila's log), never to the
+    page: a warning printed in a cell would show up as an stderr block on the dashboard."""
+    if not any(getattr(h, "_shiwu", False) for h in log.handlers):
+        h = logging.StreamHandler(sys.__stderr__ or sys.stderr)
+        h._shiwu = True  # type: ignore[attr-defined]
+        h.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        log.addHandler(h)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+        wl = logging.getLogger("py.warnings")
+        wl.addHandler(h)
+        wl.propagate = False
+    logging.captureWarnings(True)
+
+
+def _open_db():
+    import shiwu_lib as sw
+
+    return sw.open()
+
+
+# ----------------------------------------------------------------------------------------------
+# pure helpers (tests/test_views.py)
+# ----------------------------------------------------------------------------------------------
+
+def project_light(statuses: Iterable[str]) -> str:
+    """The project light from the lights of its in-play firm targets (see the module doc).
+
+    >>> project_light(["green", "green", "red"]), project_light(["green"] * 9 + ["red"])
+    ('red', 'yellow')
+    >>> project_light(["green", "green", "yellow", "grey"]), project_light(["grey"]), project_light([])
+    ('green', 'grey', 'grey')
+    """
+    s = [x for x in statuses if x in (GREEN, YELLOW, RED)]
+    if not s:
+        return GREY
+    n, red, yellow = len(s), s.count(RED), s.count(YELLOW)
+    if red / n >= RED_QUORUM - 1e-12:
+        return RED
+    if red > 0 or (red + yellow) / n >= BEHIND_QUORUM - 1e-12:
+        return YELLOW
+    return GREEN
+
+
+def light_counts(statuses: Iterable[str]) -> dict[str, int]:
+    s = list(statuses)
+    return {k: sum(1 for x in s if x == k) for k in LIGHTS}
+
+
+def _span_start(period, start_year, target_year) -> int:
+    p = str(period or "")
+    if len(p) >= 9 and p[:4].isdigit() and p[-4:].isdigit():
+        return int(p[:4])
+    if not (start_year is None or (isinstance(start_year, float) and math.isnan(start_year))):
+        return int(start_year)
+    return int(target_year)
+
+
+def is_span(period) -> bool:
+    p = str(period or "")
+    return len(p) >= 9 and p[:4].isdigit() and p[-4:].isdigit()
+
+
+def in_play_mask(st: pd.DataFrame, report_date: date) -> pd.Series:
+    """Targets whose window has begun by ``report_date`` and whose target year is its year or later."""
+    if st.empty:
+        return pd.Series([], dtype=bool)
+    starts = [_span_start(p, s, t) for p, s, t in zip(st["period"], st["start_year"], st["target_year"])]
+    starts = pd.Series(starts, index=st.index)
+    return (starts <= report_date.year) & (pd.to_numeric(st["target_year"]) >= report_date.year)
+
+
+def firm_in_play(st: pd.DataFrame, report_date: date) -> pd.DataFrame:
+    """The firm (not 力争) targets in play at ``report_date``: what the light and the ranking use."""
+    if st.empty:
+        return st
+    firm = ~st["stretch"].fillna(False).astype(bool)
+    return st[firm & in_play_mask(st, report_date)]
+
+
+def _isnan(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or (v is pd.NA)
+
+
+def choose_headline(st: pd.DataFrame, report_date: date, core_ids: set[str] | None = None):
+    """The headline target of a project (a row of ``st``) or None (see the module doc).
+
+    ``st``: the project's rows of ``db.status()``; ``core_ids``: indicator ids counted as core
+    (None: every indicator).
+    """
+    if st is None or st.empty:
+        return None
+    cands = st[~st["stretch"].fillna(False).astype(bool)]
+    if cands.empty:
+        return None
+    play = in_play_mask(cands, report_date)
+
+    def key(i):
+        r = cands.loc[i]
+        has_data = r["status"] != GREY and not _isnan(r.get("latest_actual"))
+        core = True if core_ids is None else (r["indicator_id"] in core_ids)
+        return (
+            0 if has_data else 1,
+            0 if bool(play.loc[i]) else 1,
+            0 if core else 1,
+            SECTION_ORDER.get(r["section"], 9),
+            0 if is_span(r["period"]) else 1,
+            KIND_ORDER.get(r["kind"], 9),
+            -int(r["target_year"]),
+            str(r["target_id"]),
+        )
+
+    best = min(cands.index, key=key)
+    return cands.loc[best]
+
+
+def gap_share(gap, target_value) -> float | None:
+    """Remaining gap as % of the target value (<= 0 once reached); None without data."""
+    if _isnan(gap) or _isnan(target_value) or float(target_value) == 0:
+        return None
+    return float(gap) / abs(float(target_value)) * 100.0
+
+
+def short_label(text: str, n: int = 16) -> str:
+    text = str(text or "")
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def project_label(no: int, short_zh: str) -> str:
+    """``(1, '扩投资') → '一 扩投资'``."""
+    return f"{fmt.cn_number(int(no))} {short_zh}"
+
+
+def actual_text(row) -> str:
+    """The compared value of a status row as people write it (growth rates in %)."""
+    if _isnan(row.get("latest_actual")):
+        return fmt.MISSING
+    if row.get("kind") == "growth_rate":
+        return fmt.percent(row["latest_actual"])
+    return fmt.value(row["latest_actual"], row.get("unit"))
+
+
+def target_label(row) -> str:
+    """``2000亿元以上（2023—2027年）``."""
+    unit = row.get("unit")
+    txt = fmt.target_text(row["target_value"], unit, row.get("comparator") or ">=", bool(row.get("stretch")),
+                          row.get("value_high"))
+    if row.get("kind") == "growth_rate" and is_span(row.get("period")):
+        txt = "年均" + txt
+    return f"{txt}（{fmt.span_zh(row.get('period'), int(row['target_year']))}）"
+
+
+# ----------------------------------------------------------------------------------------------
+# store reads shared by the pages
+# ----------------------------------------------------------------------------------------------
+
+def data_known_at(db) -> date:
+    """The date of the newest value in the store: pages show the data as they stand on it."""
+    v = db.con.execute("SELECT max(CAST(reported_at AS DATE)) FROM actuals WHERE region = ?", [db.region]).fetchone()[0]
+    return v if v is not None else date.today()
+
+
+def earliest_data_quarter(db) -> date | None:
+    v = db.con.execute("SELECT min(period_end) FROM actuals WHERE region = ?", [db.region]).fetchone()[0]
+    if v is None:
+        return None
+    from .api import quarter_end
+
+    return quarter_end(v)
+
+
+def default_report_date(db, dates: list[date]) -> date:
+    """The latest quarter end for which values of that quarter exist (else the last report date)."""
+    v = db.con.execute(
+        """SELECT max(period_end) FROM actuals WHERE region = ?
+           AND period_end = last_day(period_end) AND month(period_end) IN (3, 6, 9, 12)""", [db.region]).fetchone()[0]
+    if v is not None and v in dates:
+        return v
+    return dates[-1]
+
+
+def core_indicator_ids(db) -> set[str] | None:
+    cols = set(db.sql("SELECT * FROM indicators LIMIT 0").columns)
+    for c in ("core", "is_core"):
+        if c in cols:
+            df = db.sql(f"SELECT indicator_id FROM indicators WHERE region = ? AND coalesce(TRY_CAST({c} AS BOOLEAN), false)",
+                        [db.region])
+            return set(df["indicator_id"])
+    df = db.sql("SELECT indicator_id FROM indicators WHERE region = ? AND level IN ('义乌', '正文')", [db.region])
+    return set(df["indicator_id"]) or None
+
+
+def demo_loaded(db) -> bool:
+    try:
+        v = db.con.execute("SELECT value FROM build_info WHERE key = 'demo_loaded'").fetchone()
+        if v is not None:
+            return v[0] == "true"
+    except Exception:  # noqa: BLE001 - older stores without build_info
+        pass
+    return bool(db.con.execute("SELECT count(*) FROM actuals WHERE source_type = 'demo'").fetchone()[0])
+
+
+def report_date_options(dates: list[date]) -> list[tuple[str, str]]:
+    return [(f"{fmt.quarter_zh(d)}（截至{d.month}月{d.day}日）", d.isoformat()) for d in reversed(dates)]
+
+
+def _parse_date(s, dates: list[date]) -> date | None:
+    try:
+        d = date.fromisoformat(str(s)[:10])
+    except (TypeError, ValueError):
+        return None
+    return d if d in dates else None
+
+
+def late_returns(db, period_label: str, known_at: date) -> pd.DataFrame:
+    """催报: which projects have not returned which of the three tables for ``period_label``.
+
+    Uses ``shiwu_lib.returns.missing.missing_returns`` when it is available; otherwise the same
+    question in SQL over ``return_sheets``. Columns: project_no, project, lead_unit, missing, deadline,
+    overdue.
+    """
+    from .returns.common import DATA_SHEETS, DEADLINE_DAYS  # the three sheets and the 10-day deadline
+
+    y, q = int(period_label[:4]), int(period_label[-1])
+    from .api import quarter_end
+
+    q_end = quarter_end(date(y, q * 3, 1))
+    deadline = q_end + pd.Timedelta(days=DEADLINE_DAYS)
+    deadline = deadline.date() if hasattr(deadline, "date") else deadline
+    projects = db.projects()[["project_no", "short_zh", "lead_unit"]]
+    got = None
+    try:
+        from .returns.missing import missing_returns  # type: ignore
+
+        got = missing_returns(db.con, period_label)
+    except ImportError:
+        got = None
+    except Exception:  # noqa: BLE001 - fall back to our own query, log why
+        log.exception("missing_returns(%s) failed; using the SQL fallback", period_label)
+        got = None
+    if isinstance(got, pd.DataFrame) and "project_no" in got.columns:
+        sheet_col = next((c for c in ("sheet", "missing_sheets", "sheets", "missing") if c in got.columns), None)
+        rows = []
+        for no, g in got.groupby("project_no", sort=True):
+            if sheet_col is None:
+                missing = "、".join(DATA_SHEETS)
+            else:
+                vals = []
+                for v in g[sheet_col]:
+                    vals.extend(v if isinstance(v, (list, tuple)) else str(v).replace(";", "、").split("、"))
+                missing = "、".join(dict.fromkeys(x for x in vals if x))
+            rows.append({"project_no": int(no), "missing": missing})
+        df = pd.DataFrame(rows, columns=["project_no", "missing"])
+    else:
+        have = db.sql("SELECT DISTINCT project_no, sheet FROM return_sheets WHERE region = ? AND period_label = ?",
+                      [db.region, period_label])
+        rows = []
+        for no in projects["project_no"]:
+            got_sheets = set(have.loc[have["project_no"] == no, "sheet"])
+            missing = [s for s in DATA_SHEETS if s not in got_sheets]
+            if missing:
+                rows.append({"project_no": int(no), "missing": "、".join(missing)})
+        df = pd.DataFrame(rows, columns=["project_no", "missing"])
+    df = df.merge(projects, on="project_no", how="left")
+    df["project"] = [project_label(n, s) for n, s in zip(df["project_no"], df["short_zh"])]
+    df["deadline"] = deadline
+    df["overdue"] = known_at > deadline
+    return df[["project_no", "project", "lead_unit", "missing", "deadline", "overdue"]]
+
+
+# ----------------------------------------------------------------------------------------------
+# HTML building blocks
+# ----------------------------------------------------------------------------------------------
+
+esc = html.escape
+
+PAGE_CSS = """
+<style>
+.shiwu-page, .shiwu-page * { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
+.shiwu-page { color: #222; font-size: 17px; line-height: 1.5; }
+.shiwu-page h1 { font-size: 30px; margin: 6px 0 2px 0; font-weight: 700; }
+.shiwu-page h2 { font-size: 24px; margin: 22px 0 8px 0; font-weight: 700; border-left: 6px solid #1f5fbf; padding-left: 10px; }
+.shiwu-page h3 { font-size: 20px; margin: 14px 0 6px 0; }
+.shiwu-sub { color: #555; font-size: 16px; }
+.shiwu-note { color: #555; font-size: 15px; margin: 6px 0; }
+.shiwu-demo { display: inline-block; color: #b00020; border: 1px solid #b00020; background: #fff5f5; padding: 0 6px;
+  border-radius: 3px; font-size: 15px; font-weight: 700; margin-left: 6px; vertical-align: middle; line-height: 1.5; }
+.shiwu-banner { border: 1px solid #b00020; background: #fff5f5; color: #7a0016; padding: 8px 12px; border-radius: 6px; margin: 8px 0; font-size: 16px; }
+.shiwu-empty { padding: 14px 16px; background: #f4f5f7; border-left: 5px solid #9aa0a6; font-size: 18px; margin: 10px 0; }
+.shiwu-error { padding: 14px 16px; background: #fff5f5; border-left: 5px solid #b00020; font-size: 18px; margin: 10px 0; }
+.shiwu-cards { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 14px; margin: 10px 0; }
+@media (max-width: 1200px) { .shiwu-cards { grid-template-columns: repeat(3, minmax(0, 1fr)); } }
+@media (max-width: 800px) { .shiwu-cards { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
+.shiwu-card { border: 1px solid #d8dadd; border-top: 7px solid #9aa0a6; border-radius: 8px; padding: 10px 12px; background: #fff;
+  box-shadow: 0 1px 3px rgba(0,0,0,.08); display: flex; flex-direction: column; gap: 3px; }
+.shiwu-card-head { display: flex; align-items: center; justify-content: space-between; gap: 6px; }
+.shiwu-card-title { font-size: 22px; font-weight: 700; }
+.shiwu-card-name { font-size: 14px; color: #666; min-height: 2.9em; }
+.shiwu-chip { display: inline-block; color: #fff; border-radius: 12px; padding: 1px 10px; font-size: 16px; font-weight: 700; white-space: nowrap; }
+.shiwu-metric { font-size: 16px; color: #333; margin-top: 4px; }
+.shiwu-big { font-size: 27px; font-weight: 700; line-height: 1.2; }
+.shiwu-small { font-size: 14px; color: #555; }
+.shiwu-reason { font-size: 15px; color: #333; }
+.shiwu-pbar { position: relative; height: 12px; background: #eceef1; border-radius: 6px; margin: 4px 0 2px 0; }
+.shiwu-pbar-fill { position: absolute; left: 0; top: 0; bottom: 0; border-radius: 6px; }
+.shiwu-pbar-tick { position: absolute; top: -4px; bottom: -4px; width: 3px; background: #b00020; }
+.shiwu-stack { display: flex; height: 14px; border-radius: 4px; overflow: hidden; margin-top: 6px; background: #eceef1; }
+.shiwu-stack span { display: block; height: 100%; }
+.shiwu-counts { font-size: 14px; color: #444; }
+.shiwu-link { font-size: 16px; font-weight: 700; color: #1f5fbf; text-decoration: none; margin-top: 4px; }
+.shiwu-link:hover { text-decoration: underline; }
+.shiwu-table { border-collapse: collapse; font-size: 16px; margin: 6px 0 10px 0; width: 100%; }
+.shiwu-table th { background: #eef2f8; text-align: left; padding: 6px 8px; border-bottom: 2px solid #c9d3e3; white-space: nowrap; }
+.shiwu-table td { padding: 5px 8px; border-bottom: 1px solid #e3e5e8; vertical-align: top; }
+.shiwu-table td.num { text-align: right; white-space: nowrap; }
+.shiwu-table tr.shiwu-overdue td { background: #fff3f3; }
+.shiwu-dot { display: inline-block; width: 14px; height: 14px; border-radius: 50%; vertical-align: -1px; margin-right: 4px; }
+.shiwu-controls { display: flex; align-items: center; gap: 10px; font-size: 18px; }
+.shiwu-select select, .shiwu-select .widget-dropdown select { font-size: 18px !important; height: 36px !important; }
+.shiwu-kv { font-size: 16px; margin: 2px 0; }
+.shiwu-kv b { color: #444; }
+.shiwu-legend span { margin-right: 14px; white-space: nowrap; }
+.shiwu-grid2 { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; }
+</style>
+"""
+
+
+def figure_bundle(fig) -> dict:
+    """The mime bundle Plotly's ``plotly_mimetype`` renderer would send, built without importing
+    ``plotly.io._renderers`` (which imports nbformat → jsonschema: ~3.5 s on the first chart of a
+    fresh kernel)."""
+    import json
+
+    from plotly.io._json import to_json
+
+    from .charts import PLOT_CONFIG
+
+    d = json.loads(to_json(fig, validate=False, remove_uids=False))
+    d["config"] = dict(PLOT_CONFIG)
+    return {"application/vnd.plotly.v1+json": d}
+
+
+def show_figure(fig) -> None:
+    """Display a Plotly figure (rendered by the jupyterlab-plotly extension in Voila and JupyterLab)."""
     from IPython.display import display
 
-    import shiwu_lib as sw
+    display(figure_bundle(fig), raw=True)
+
+
+def demo_badge(title: str = "含部门报表示例数据（演示用，非真实统计）") -> str:
+    return f'<span class="shiwu-demo" data-demo="true" title="{esc(title)}">示例数据</span>'
+
+
+def light_dot(status: str) -> str:
+    c = STATUS_COLOURS.get(status, STATUS_COLOURS[GREY])
+    return f'<span class="shiwu-dot" style="background:{c}"></span>'
+
+
+def light_chip(status: str, attrs: str = "") -> str:
+    c = STATUS_COLOURS.get(status, STATUS_COLOURS[GREY])
+    return f'<span class="shiwu-chip" style="background:{c}" {attrs}>{fmt.status_zh(status)}</span>'
+
+
+def empty_state(message: str) -> str:
+    return f'<div class="shiwu-empty" data-empty="true">{esc(message)}</div>'
+
+
+def error_state(message: str) -> str:
+    return f'<div class="shiwu-error" data-error="true">{esc(message)}</div>'
+
+
+def html_table(df: pd.DataFrame, columns: list[tuple], cls: str = "shiwu-table", row_class=None, attrs: str = "") -> str:
+    """``columns``: (header, function(row) -> HTML string, numeric?) tuples. Cells are not escaped
+    here: the functions escape what they take from the data (:func:`esc`)."""
+    head = "".join(f"<th>{esc(h)}</th>" for h, *_ in columns)
+    body = []
+    for _, r in df.iterrows():
+        rc = row_class(r) if row_class else ""
+        tds = "".join(f'<td class="{"num" if (len(c) > 2 and c[2]) else ""}">{c[1](r)}</td>' for c in columns)
+        body.append(f'<tr class="{rc}">{tds}</tr>')
+    return f'<table class="{cls}" {attrs}><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def legend_html() -> str:
+    items = "".join(f"<span>{light_dot(s)}{fmt.status_zh(s)}：{fmt.STATUS_MEANING_ZH[s]}</span>" for s in LIGHTS)
+    return f'<div class="shiwu-note shiwu-legend">{items}</div>'
+
+
+def _stack_bar(counts: dict[str, int]) -> str:
+    total = sum(counts.values())
+    if not total:
+        return '<div class="shiwu-stack"></div>'
+    parts = "".join(
+        f'<span style="width:{counts[s] / total * 100:.2f}%;background:{STATUS_COLOURS[s]}" title="{fmt.status_zh(s)}{counts[s]}项"></span>'
+        for s in LIGHTS if counts[s])
+    return f'<div class="shiwu-stack" data-counts="{counts[GREEN]},{counts[YELLOW]},{counts[RED]},{counts[GREY]}">{parts}</div>'
+
+
+def _progress_bar(completion, time_progress, status) -> str:
+    if _isnan(completion):
+        return ""
+    w = max(0.0, min(float(completion), 1.0)) * 100
+    tick = "" if _isnan(time_progress) else f'<div class="shiwu-pbar-tick" style="left:calc({max(0.0, min(float(time_progress), 1.0)) * 100:.1f}% - 1px)" title="序时进度"></div>'
+    return (f'<div class="shiwu-pbar"><div class="shiwu-pbar-fill" style="width:{w:.1f}%;background:{STATUS_COLOURS.get(status, "#999")}"></div>'
+            f"{tick}</div>")
+
+
+def project_link(no: int, report_date: date | None = None) -> str:
+    q = {"project": int(no)}
+    if report_date is not None:
+        q["as_of"] = report_date.isoformat()
+    return "02_project.ipynb?" + urlencode(q)
+
+
+# ----------------------------------------------------------------------------------------------
+# 总览 (overview)
+# ----------------------------------------------------------------------------------------------
+
+def overview_frame(st: pd.DataFrame, projects: pd.DataFrame, report_date: date,
+                   core_ids: set[str] | None = None) -> pd.DataFrame:
+    """One row per project: light, counts and the headline target (pure; used by the cards)."""
+    rows = []
+    for p in projects.itertuples(index=False):
+        sp = st[st["project_no"] == p.project_no]
+        play = firm_in_play(sp, report_date)
+        counts = light_counts(play["status"])
+        head = choose_headline(sp, report_date, core_ids)
+        rows.append({
+            "project_no": int(p.project_no), "short_zh": p.short_zh, "name_zh": p.name_zh, "lead_unit": p.lead_unit,
+            "light": project_light(play["status"]), "n_in_play": int(len(play)), **{f"n_{k}": v for k, v in counts.items()},
+            "any_demo": bool(play["is_demo"].fillna(False).astype(bool).any()) if len(play) else False,
+            "headline": head,
+        })
+    return pd.DataFrame(rows)
+
+
+def ranking_frame(st: pd.DataFrame, projects: pd.DataFrame, report_date: date) -> pd.DataFrame:
+    """The 晾晒 ranking (progress.rank) over the in-play firm targets; projects without any in-play
+    target are appended at the end. Adds short_zh, lead_unit, light."""
+    from . import progress
+
+    play = firm_in_play(st, report_date)
+    rk = progress.rank(play, by="project_no") if len(play) else pd.DataFrame(columns=["project_no"] + progress.RANK_COLUMNS)
+    missing = [n for n in projects["project_no"] if n not in set(rk["project_no"])]
+    if missing:
+        extra = pd.DataFrame({"project_no": missing, "n_targets": 0, "n_with_data": 0, "n_green": 0, "n_yellow": 0,
+                              "n_red": 0, "n_grey": 0, "mean_ahead_pp": float("nan"), "share_green": float("nan")})
+        extra["rank"] = range(len(rk) + 1, len(rk) + 1 + len(extra))
+        rk = pd.concat([rk, extra], ignore_index=True) if len(rk) else extra
+    rk = rk.merge(projects[["project_no", "short_zh", "name_zh", "lead_unit"]], on="project_no", how="left")
+    rk["light"] = [project_light(play.loc[play["project_no"] == n, "status"]) for n in rk["project_no"]]
+    rk["any_demo"] = [bool(play.loc[play["project_no"] == n, "is_demo"].fillna(False).astype(bool).any()) for n in rk["project_no"]]
+    return rk.sort_values("rank").reset_index(drop=True)
+
+
+def card_html(r: dict | pd.Series, report_date: date) -> str:
+    no, light = int(r["project_no"]), r["light"]
+    head = r["headline"]
+    counts = {k: int(r[f"n_{k}"]) for k in LIGHTS}
+    parts = [
+        f'<div class="shiwu-card" data-project="{no}" data-status="{light}" style="border-top-color:{STATUS_COLOURS[light]}">',
+        '<div class="shiwu-card-head">'
+        f'<span class="shiwu-card-title">{fmt.cn_number(no)} {esc(str(r["short_zh"]))}</span>'
+        f'{light_chip(light, f"data-light={light}")}</div>',
+        f'<div class="shiwu-card-name">{esc(str(r["name_zh"]))}</div>',
+    ]
+    if head is not None and not _isnan(head.get("latest_actual")) and head["status"] != GREY:
+        demo = demo_badge() if bool(head.get("is_demo")) else ""
+        period = fmt.period_label_zh(head.get("latest_period"))
+        parts += [
+            f'<div class="shiwu-metric">核心指标：{esc(str(head["metric_zh"]))}{demo}</div>',
+            f'<div class="shiwu-big" data-headline="{esc(str(head["target_id"]))}">{esc(actual_text(head))}</div>',
+            f'<div class="shiwu-small">目标 {esc(target_label(head))}<br>截至{esc(period)}</div>',
+        ]
+        if head["kind"] != "growth_rate" and not _isnan(head.get("completion")):
+            parts.append(f'<div class="shiwu-reason">完成{fmt.share(head["completion"])} · 序时进度{fmt.share(head["time_progress"])}</div>')
+            parts.append(_progress_bar(head["completion"], head["time_progress"], head["status"]))
+        parts.append(f'<div class="shiwu-reason">{esc(str(head.get("reason") or ""))}</div>')
+    elif head is not None:
+        parts += [
+            f'<div class="shiwu-metric">核心指标：{esc(str(head["metric_zh"]))}</div>',
+            f'<div class="shiwu-big" style="color:#888">暂无数据</div>',
+            f'<div class="shiwu-small">目标 {esc(target_label(head))}</div>',
+        ]
+    else:
+        parts.append('<div class="shiwu-metric">暂无量化目标</div>')
+    n_play = int(r["n_in_play"])
+    parts += [
+        _stack_bar(counts),
+        f'<div class="shiwu-counts">在推进目标{n_play}项：绿{counts[GREEN]} 黄{counts[YELLOW]} 红{counts[RED]} 灰{counts[GREY]}</div>',
+        f'<a class="shiwu-link" href="{esc(project_link(no, report_date))}" data-project-link="{no}">查看工程详情 →</a>',
+        "</div>",
+    ]
+    return "".join(parts)
+
+
+def _ranking_table(rk: pd.DataFrame) -> str:
+    cols = [
+        ("名次", lambda r: str(int(r["rank"])), True),
+        ("工程", lambda r: f'<a class="shiwu-link" style="font-size:16px" href="{esc(project_link(int(r["project_no"])))}">'
+                          f'{esc(project_label(r["project_no"], r["short_zh"]))}</a>'),
+        ("总灯", lambda r: light_dot(r["light"]) + fmt.status_zh(r["light"])),
+        ("平均快于(+)/慢于(−)序时进度", lambda r: esc(fmt.signed_pp(r["mean_ahead_pp"])), True),
+        ("绿灯占比", lambda r: esc(fmt.share(r["share_green"])), True),
+        ("绿/黄/红/灰", lambda r: f'{int(r["n_green"])} / {int(r["n_yellow"])} / {int(r["n_red"])} / {int(r["n_grey"])}', True),
+        ("牵头单位", lambda r: esc(str(r["lead_unit"]))),
+    ]
+    return html_table(rk, cols, attrs='data-table="ranking"')
+
+
+def _late_table(late: pd.DataFrame) -> str:
+    cols = [
+        ("工程", lambda r: esc(r["project"])),
+        ("牵头单位", lambda r: esc(str(r["lead_unit"]))),
+        ("未报送表单", lambda r: esc(r["missing"])),
+        ("报送截止", lambda r: esc(fmt.date_zh(r["deadline"]))),
+        ("状态", lambda r: '<b style="color:#b00020">逾期未报</b>' if r["overdue"] else "未到截止日"),
+    ]
+    return html_table(late, cols, row_class=lambda r: "shiwu-overdue" if r["overdue"] else "", attrs='data-table="late-returns"')
+
+
+class _Page:
+    """A page: a header, controls and a body redrawn on every change (errors shown in Chinese)."""
+
+    def __init__(self, title: str, subtitle: str):
+        import ipywidgets as w
+
+        self.w = w
+        self.header = w.HTML(PAGE_CSS + f'<div class="shiwu-page"><h1>{esc(title)}</h1><div class="shiwu-sub">{esc(subtitle)}</div></div>')
+        self.controls = w.HBox([])
+        self.body = w.VBox([], layout=w.Layout(width="100%"))
+        self.status = w.HTML("")
+        self.root = w.VBox([self.header, self.controls, self.status, self.body], layout=w.Layout(width="100%"))
+        self.root.add_class("shiwu-page")
+
+    def html(self, value: str):
+        return self.w.HTML('<div class="shiwu-page">' + value + "</div>", layout=self.w.Layout(width="100%"))
+
+    def figure(self, fig):
+        out = self.w.Output(layout=self.w.Layout(width="100%"))
+        with out:
+            show_figure(fig)
+        return out
+
+    def dropdown(self, label: str, options, value, width: str = "320px"):
+        dd = self.w.Dropdown(options=options, value=value, layout=self.w.Layout(width=width))
+        dd.add_class("shiwu-select")
+        lab = self.w.HTML(f'<span style="font-size:18px;font-weight:700">{esc(label)}</span>')
+        return dd, lab
+
+    def show_error(self, exc: BaseException):
+        if isinstance(exc, FileNotFoundError):
+            msg = "数据库尚未生成：请先运行 shiwu build（或 make serve）后刷新本页。"
+        else:
+            msg = f"页面数据加载出错，请稍后刷新；如仍出错请联系{CONTACT}。（错误详情已记录在服务日志中）"
+        self.body.children = [self.html(error_state(msg))]
+
+    def run(self, render, *args):
+        """Call ``render(*args)`` -> list of widgets; on failure log the traceback and show a message."""
+        import time
+
+        self.status.value = '<div class="shiwu-note">正在加载…</div>'
+        t0 = time.perf_counter()
+        try:
+            self.body.children = render(*args)
+            log.info("%s%s rendered in %.2f s", getattr(render, "__name__", render), args[1:], time.perf_counter() - t0)
+        except Exception as exc:  # noqa: BLE001 - a dashboard never shows a traceback
+            log.exception("render failed: %s%s", getattr(render, "__name__", render), args)
+            self.show_error(exc)
+        finally:
+            self.status.value = ""
+
+
+def _overview_body(page: _Page, report_date: date) -> list:
     from . import charts
 
-    wait_for_visit()
-    with sw.open() as db:
+    db = _open_db()
+    try:
+        known = data_known_at(db)
+        st = db.status(as_of=report_date, known_at=known)
         projects = db.projects()
-        counts = db.sql("""
-            SELECT p.project_no, p.short_zh, t.section, count(*) AS n
-            FROM targets t JOIN projects p USING (region, project_no)
-            GROUP BY ALL ORDER BY p.project_no, t.section""")
-    section_zh = {"five_year": "五年目标", "three_year": "三年行动", "annual_2023": "2023年度任务"}
-    counts["section_zh"] = counts["section"].map(section_zh)
-    counts["project_label"] = counts["project_no"].astype(str) + " " + counts["short_zh"]
-    rows = "".join(
-        f"<tr><td>{r.project_no}</td><td>{r.name_zh}</td><td>{r.lead_unit}</td><td>{'、'.join(r.convenors)}</td></tr>"
-        for r in projects.itertuples()
-    )
-    header = w.HTML("<h1 style='font-size:28px'>义乌市“十项重大工程”进度跟踪</h1>")
-    table = w.HTML(
-        "<table class='shiwu-table' style='font-size:16px;border-collapse:collapse'>"
-        "<thead><tr><th>序号</th><th>工程</th><th>牵头单位</th><th>召集人</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
-    )
-    display(header, table)
-    charts.targets_per_project(counts).show(config={"displaylogo": False})
+        core = core_indicator_ids(db)
+        ov = overview_frame(st, projects, report_date, core)
+        rk = ranking_frame(st, projects, report_date)
+        late = late_returns(db, fmt.quarter_label(report_date), known)
+        earliest = earliest_data_quarter(db)
+        demo_in_store = demo_loaded(db)
+    finally:
+        db.close()
+
+    out = []
+    play = firm_in_play(st, report_date)
+    has_data = bool((play["status"] != GREY).any()) if len(play) else False
+    any_demo = bool(play["is_demo"].fillna(False).astype(bool).any()) if len(play) else False
+    info = (f'<div class="shiwu-note" data-report-date="{report_date.isoformat()}" data-known-at="{known.isoformat()}">'
+            f"报告期：{fmt.quarter_zh(report_date)}末（{fmt.date_zh(report_date)}）；数据截至{fmt.date_zh(known)}。"
+            f"灯号按“序时进度”评估：完成程度与时间进度之差。</div>")
+    banner = (f'<div class="shiwu-banner">{demo_badge()} 本页部分数值来自演示用的部门报表示例数据，'
+              "并非真实统计；公开发布的统计数据标明出处。</div>") if any_demo else ""
+    out.append(page.html(info + banner))
+    out.append(page.html("<h2>十项重大工程进展</h2>" + legend_html()))
+    if not has_data:
+        first = f"最早的季度数据为{fmt.quarter_zh(earliest)}" if earliest else "数据库中尚无实际值"
+        out.append(page.html(empty_state(f"该日期尚无数据：{first}。请在上方选择其他报告期。")))
+    cards = "".join(card_html(r, report_date) for _, r in ov.iterrows())
+    out.append(page.html(f'<div class="shiwu-cards" data-cards="projects">{cards}</div>'
+                         f'<div class="shiwu-note">{esc(PROJECT_LIGHT_RULE_ZH)}</div>'))
+
+    out.append(page.html("<h2>晾晒排名</h2>" + (demo_badge() if any_demo else "")))
+    if has_data:
+        rk_plot = rk.copy()
+        rk_plot["label"] = [project_label(n, s) for n, s in zip(rk_plot["project_no"], rk_plot["short_zh"])]
+        rk_plot["score"] = rk_plot["mean_ahead_pp"]
+        rk_plot["status"] = rk_plot["light"]
+        rk_plot["hover"] = [f"第{int(r.rank)}名 · {fmt.status_zh(r.light)} · 平均{fmt.signed_pp(r.mean_ahead_pp)}"
+                            f" · 绿{int(r.n_green)} 黄{int(r.n_yellow)} 红{int(r.n_red)} 灰{int(r.n_grey)}" for r in rk.itertuples()]
+        fig = charts.ranking_bars(rk_plot, title=f"晾晒排名（{fmt.quarter_zh(report_date)}）：平均快于（+）/慢于（−）序时进度", demo=any_demo)
+        out.append(page.figure(fig))
+    else:
+        out.append(page.html(empty_state("该报告期尚无可排名的数据。")))
+    out.append(page.html(_ranking_table(rk) + '<div class="shiwu-note">排名规则：按在推进的约束性目标“快于/慢于序时进度”的平均百分点从高到低；'
+                                              "相同时绿灯占比高者在前、红灯少者在前；无数据的工程列在最后。</div>"))
+
+    label = fmt.quarter_zh(report_date)
+    out.append(page.html(f"<h2>催报：{esc(label)}报表报送情况</h2>" + (demo_badge("报送记录含示例数据") if demo_in_store else "")))
+    if late.empty:
+        out.append(page.html(f'<div class="shiwu-empty" data-late="0">{esc(label)}三张表单（主要指标、重点任务、问题销号）均已报送。</div>'))
+    else:
+        n_over = int(late["overdue"].sum())
+        out.append(page.html(
+            f'<div class="shiwu-note" data-late="{len(late)}">{len(late)}项工程有表单未报送'
+            f'{f"，其中{n_over}项已逾期（截止日为季度结束后10天）" if n_over else ""}：</div>' + _late_table(late)))
+    return out
+
+
+def overview_page():
+    """总览: ten project cards, the 晾晒 ranking and 催报 for a report date (default: latest quarter)."""
+    _setup_logging()
+    page = _Page("义乌市“十项重大工程”进展总览", "义政办发〔2023〕15号 · 2023—2027年 · 季度晾晒")
+    from IPython.display import display
+
+    import ipywidgets  # noqa: F401 - imported before the visit (preheated kernels)
+    import plotly.graph_objects  # noqa: F401
+
+    from . import api, charts  # noqa: F401
+
+    display(page.root)
+    wait_for_visit()
+    log.info("overview: visit")
+    try:
+        db = _open_db()
+        try:
+            dates = db.report_dates()
+            default = default_report_date(db, dates)
+        finally:
+            db.close()
+    except Exception as exc:  # noqa: BLE001
+        log.exception("overview: cannot open the store")
+        page.show_error(exc)
+        return
+    chosen = _parse_date(query_params().get("as_of"), dates) or default
+    dd, lab = page.dropdown("报告期", report_date_options(dates), chosen.isoformat())
+    page.controls.children = [lab, dd]
+    page.controls.add_class("shiwu-controls")
+
+    def on_change(change):
+        try:
+            page.run(_overview_body, page, date.fromisoformat(change["new"]))
+        except Exception:  # noqa: BLE001 - never let a callback print a traceback
+            log.exception("overview callback failed")
+
+    dd.observe(on_change, names="value")
+    page.run(_overview_body, page, chosen)
+
+
+# ----------------------------------------------------------------------------------------------
+# 工程详情 (project page)
+# ----------------------------------------------------------------------------------------------
+
+def _trajectory_actual_text(value, unit, label, source_type, source_title, kind) -> str:
+    v = fmt.percent(value) if kind == "growth_rate" else fmt.value(value, unit)
+    src = "部门报表示例数据（示例数据）" if source_type == "demo" else (source_title or {"published": "公开发布", "return": "部门报表"}.get(source_type, source_type or ""))
+    return f"{fmt.period_label_zh(label)}：{v}<br>来源：{esc(str(src))}"
+
+
+def indicator_chart_data(db, indicator: dict, targets: pd.DataFrame, st: pd.DataFrame, report_date: date,
+                         known_at: date) -> dict:
+    """What :func:`shiwu_lib.charts.trajectory` draws for one indicator (see there).
+
+    Span targets (2023—2025, 2023—2027) give the target paths (from ``db.trajectory`` of the main
+    target: the firm span target with the latest target year); the actual points and the projection
+    come from the same call, as of the data date, cut at the report date, and the projection is the
+    engine's ``projected`` value at the report date. Indicators with only single-year targets show
+    the year-to-date actual values and each year's target as a bar marker.
+    """
+    unit = indicator.get("unit") or (targets["unit"].iloc[0] if len(targets) else "")
+    name = indicator.get("name_zh") or targets["metric_zh"].iloc[0]
+    spans = targets[[is_span(p) for p in targets["period"]]]
+    stt = st.set_index("target_id")
+    data: dict = {"title": f"{name}（{unit}）" if unit else name, "unit": unit, "paths": [], "annual": [],
+                  "report_date": report_date, "demo": False}
+    rd = pd.Timestamp(report_date)
+    kind_main = None
+    if len(spans):
+        firm = spans[~spans["stretch"].astype(bool)]
+        pool = firm if len(firm) else spans
+        main = pool.sort_values(["target_year", "target_id"], ascending=[False, True]).iloc[0]
+        kind_main = main["kind"]
+        tr = db.trajectory(main["target_id"], as_of=known_at)
+        base = tr[tr["series"] == "baseline"]
+        base_val = float(base["value"].iloc[0]) if len(base) else None
+        if len(base):
+            data["baseline"] = {"x": base["date"].iloc[0], "y": base_val,
+                                "label": f"基期值（{base['period_label'].iloc[0]}年）：{fmt.value(base_val, unit)}"}
+        for t in spans.sort_values(["stretch", "target_year", "target_id"]).itertuples(index=False):
+            start = pd.Timestamp(int(str(t.period)[:4]), 1, 1) - pd.Timedelta(days=1)
+            end = pd.Timestamp(int(t.target_year), 12, 31)
+            if t.kind == "growth_rate":
+                xs, ys = [start + pd.Timedelta(days=1), end], [t.value, t.value]
+            elif t.kind == "cumulative_flow":
+                xs, ys = [start, end], [0.0, t.value]
+            elif base_val is not None and int(str(t.period)[:4]) == int(str(main["period"])[:4]):
+                xs, ys = [start, end], [base_val, t.value]
+            else:
+                xs, ys = [end], [t.value]
+            prefix = "力争" if t.stretch else "目标"
+            data["paths"].append({"name": f"{prefix}：{fmt.target_text(t.value, unit, t.comparator, False)}（{int(t.target_year)}年）",
+                                  "x": xs, "y": ys, "stretch": bool(t.stretch)})
+        act = tr[(tr["series"] == "actual") & (tr["date"] <= rd)].copy()
+        if main["kind"] == "growth_rate" and indicator.get("measure") in ("flow", "stock"):
+            act = _derived_rates(db, main["indicator_id"], known_at, rd)
+        if len(act):
+            act["text"] = [_trajectory_actual_text(v, unit, lab, s, ti, main["kind"])
+                           for v, lab, s, ti in zip(act["value"], act["period_label"], act["source_type"], act["source_title"])]
+            data["actual"] = act[["date", "value", "text"]].reset_index(drop=True)
+            data["demo"] = bool((act["source_type"] == "demo").any())
+            if main["target_id"] in stt.index:
+                srow = stt.loc[main["target_id"]]
+                proj = srow["projected"]
+                if not _isnan(proj) and srow["status"] != GREY:
+                    last = act.iloc[-1]
+                    end = pd.Timestamp(int(main["target_year"]), 12, 31)
+                    if end > last["date"]:
+                        data["projection"] = {"x": [last["date"], end], "y": [last["value"], float(proj)],
+                                              "text": f"按当前进度预计{int(main['target_year'])}年：{fmt.value(proj, unit) if main['kind'] != 'growth_rate' else fmt.percent(proj)}"}
+        # the 2025 midpoint target: a 2025 span target, else the firm path's value at end-2025
+        t25 = spans[(spans["target_year"] == 2025) & ~spans["stretch"].astype(bool)]
+        mid_x = pd.Timestamp(2025, 12, 31)
+        if len(t25):
+            v = float(t25.iloc[0]["value"])
+            data["midpoint"] = {"x": mid_x, "y": v, "text": f"2025年目标：{fmt.target_text(v, unit, t25.iloc[0]['comparator'])}"}
+        else:
+            p = next((p for p in data["paths"] if not p["stretch"] and len(p["x"]) == 2), None)
+            if p is not None and int(main["target_year"]) > 2025 and main["kind"] != "growth_rate":
+                x0, x1 = p["x"]
+                frac = (mid_x - x0) / (x1 - x0)
+                if 0 < frac < 1:
+                    v = p["y"][0] + (p["y"][1] - p["y"][0]) * frac
+                    data["midpoint"] = {"x": mid_x, "y": v, "text": f"2025年末序时目标（{frac:.0%}）：{fmt.value(v, unit)}"}
+        srow = stt.loc[main["target_id"]] if main["target_id"] in stt.index else None
+        if srow is not None:
+            data["subtitle"] = f"{fmt.status_zh(srow['status'])} · {srow['reason']}"
+            data["status"] = srow["status"]
+        data["from_zero"] = main["kind"] == "cumulative_flow"
+    else:
+        # single-year targets only: YTD actual values (line broken at each new year) and yearly targets
+        acts = db.actuals(as_of=known_at, indicator_id=indicator["indicator_id"])
+        if len(acts):
+            acts = acts[acts["period_end"] <= rd].sort_values("period_end")
+        pts = []
+        prev_year = None
+        for r in acts.itertuples(index=False):
+            if prev_year is not None and r.year != prev_year:
+                pts.append({"date": pd.NaT, "value": float("nan"), "text": ""})
+            prev_year = r.year
+            pts.append({"date": pd.Timestamp(r.period_end), "value": r.value,
+                        "text": _trajectory_actual_text(r.value, unit, r.period_label, r.source_type, r.source_title, "")})
+        if pts:
+            data["actual"] = pd.DataFrame(pts)
+            data["demo"] = bool((acts["source_type"] == "demo").any())
+        for t in targets.sort_values(["target_year", "target_id"]).itertuples(index=False):
+            from .progress import _PERIOD_END
+
+            m, d = _PERIOD_END.get(str(t.period).upper(), (12, 31))
+            data["annual"].append({"name": f"{fmt.span_zh(t.period, int(t.target_year))}目标",
+                                   "x": [pd.Timestamp(int(t.target_year), m, d)], "y": [t.value]})
+        firm = targets[~targets["stretch"].astype(bool)]
+        if len(firm):
+            last = firm.sort_values("target_year").iloc[-1]
+            if last["target_id"] in stt.index:
+                srow = stt.loc[last["target_id"]]
+                data["subtitle"] = f"{fmt.status_zh(srow['status'])} · {srow['reason']}"
+                data["status"] = srow["status"]
+    return data
+
+
+def _derived_rates(db, indicator_id: str, known_at: date, rd) -> pd.DataFrame:
+    """Year-on-year rates (%) computed from amounts, for growth targets on amount indicators."""
+    from . import progress
+
+    acts = db.actuals(as_of=known_at, indicator_id=indicator_id)
+    obs = [progress.Observation(r.period_label, int(r.year), pd.Timestamp(r.period_end).date(), float(r.value), bool(r.ytd), r.source_type)
+           for r in acts.itertuples(index=False)]
+    rates = progress.growth_from_levels(obs)
+    titles = dict(zip(acts["period_label"], acts["source_title"]))
+    rows = [{"date": pd.Timestamp(o.period_end), "value": o.value, "period_label": o.period_label,
+             "source_type": o.source_type, "source_title": titles.get(o.period_label, "")} for o in rates]
+    df = pd.DataFrame(rows, columns=["date", "value", "period_label", "source_type", "source_title"])
+    return df[df["date"] <= rd]
+
+
+def tasks_frame(db, project_no: int, report_date: date) -> pd.DataFrame:
+    """Key tasks with their latest progress row for periods up to the report date."""
+    return db.sql(
+        """WITH tp AS (
+               SELECT * FROM task_progress
+               WHERE region = ? AND project_no = ? AND period_label <= ?
+               QUALIFY row_number() OVER (PARTITION BY region, project_no, task_id
+                                          ORDER BY period_label DESC, reported_at DESC) = 1)
+           SELECT coalesce(k.task_id, tp.task_id) AS task_id, k.seq, k.year, k.text_zh, tp.period_label, tp.status,
+                  tp.progress_pct, tp.progress_text, tp.due, tp.lead_unit, tp.partner_units, tp.source_type
+           FROM (SELECT * FROM key_tasks WHERE region = ? AND project_no = ?) k
+           FULL OUTER JOIN tp ON tp.task_id = k.task_id
+           ORDER BY k.year NULLS LAST, k.seq NULLS LAST, 1""",
+        [db.region, int(project_no), fmt.quarter_label(report_date), db.region, int(project_no)])
+
+
+def problems_frame(db, project_no: int, report_date: date) -> pd.DataFrame:
+    """The problem list (问题销号) as it stood at the report date: the latest row per problem."""
+    return db.sql(
+        """SELECT * FROM problems
+           WHERE region = ? AND project_no = ? AND period_label <= ?
+           QUALIFY row_number() OVER (PARTITION BY region, project_no, problem_id
+                                      ORDER BY period_label DESC, reported_at DESC) = 1
+           ORDER BY struck_off, due NULLS LAST, problem_id""",
+        [db.region, int(project_no), fmt.quarter_label(report_date)])
+
+
+def _targets_table(st: pd.DataFrame) -> str:
+    cols = [
+        ("目标", lambda r: esc(str(r["metric_zh"])) + ("" if not r["stretch"] else ' <span class="shiwu-sub">（力争）</span>')),
+        ("目标值", lambda r: esc(target_label(r))),
+        ("最新实际", lambda r: esc(actual_text(r)) + (f'<br><span class="shiwu-sub">{esc(fmt.period_label_zh(r["latest_period"]))}</span>'
+                                                    if not _isnan(r["latest_period"]) else ""), True),
+        ("完成", lambda r: esc(fmt.share(r["completion"])) if r["kind"] != "growth_rate" else "—", True),
+        ("序时进度", lambda r: esc(fmt.share(r["time_progress"])) if r["kind"] != "growth_rate" else "—", True),
+        ("灯", lambda r: light_dot(r["status"]) + fmt.status_zh(r["status"])),
+        ("说明", lambda r: esc(str(r["reason"] or "")) + (demo_badge() if bool(r["is_demo"]) else "")),
+    ]
+    return html_table(st, cols, attrs='data-table="targets"')
+
+
+def midpoint_with_demo(db, known_at: date, project_no: int | None = None) -> pd.DataFrame:
+    """``db.midpoint_check`` with the data as known at ``known_at`` plus an ``is_demo`` column."""
+    mp = db.midpoint_check(project_no=project_no, as_of=known_at).copy()
+    st = db.status(as_of=min(known_at, date(2025, 12, 31)), project_no=project_no, known_at=known_at)
+    demo_ids = set(st.loc[st["is_demo"].fillna(False).astype(bool), "target_id"])
+    mp["is_demo"] = mp["target_id"].isin(demo_ids)
+    return mp
+
+
+def _midpoint_rows_table(mp: pd.DataFrame, with_project: bool = False) -> str:
+    cols = []
+    if with_project:
+        cols.append(("工程", lambda r: esc(project_label(r["project_no"], r["project_short"]))))
+    cols += [
+        ("目标", lambda r: esc(str(r["metric_zh"])) + ("（力争）" if bool(r.get("stretch")) else "")),
+        ("目标值", lambda r: esc(target_label(r))),
+        ("2025年末实际", lambda r: esc(actual_text(r)), True),
+    ]
+    return cols
+
+
+def _midpoint_tables(mp: pd.DataFrame, with_project: bool = False) -> str:
+    if mp.empty:
+        return empty_state("没有2025年目标或2027年目标。")
+    base = _midpoint_rows_table(mp, with_project)
+    t25 = mp[mp["check"] == "target_2025"]
+    t27 = mp[mp["check"] == "span_2027"]
+
+    def met_cell(r):
+        if r["met"] is True or r["met"] == True:  # noqa: E712 - pandas object column
+            return '<b style="color:#2e9d4c">✓ 已完成</b>'
+        if r["met"] is False or r["met"] == False:  # noqa: E712
+            return '<b style="color:#d63a2f">✗ 未完成</b>'
+        return '<span style="color:#888">暂无数据</span>'
+
+    def gap_cell(r):
+        if _isnan(r["gap"]):
+            return "—"
+        if float(r["gap"]) <= 0:
+            return "已达到"
+        return esc(fmt.pp(r["gap"]) if r["kind"] == "growth_rate" else fmt.value(r["gap"], r["unit"]))
+
+    def track_cell(r):
+        if r["on_track"] is True or r["on_track"] == True:  # noqa: E712
+            return '<b style="color:#2e9d4c">达到序时</b>'
+        if r["on_track"] is False or r["on_track"] == False:  # noqa: E712
+            return '<b style="color:#d63a2f">落后序时</b>'
+        return '<span style="color:#888">暂无数据</span>'
+
+    def demo_cell(r):
+        return demo_badge() if bool(r.get("is_demo")) else ""
+
+    parts = []
+    if len(t25):
+        n_met = int((t25["met"] == True).sum())  # noqa: E712
+        n_miss = int((t25["met"] == False).sum())  # noqa: E712
+        parts.append(f'<h3>2025年目标完成情况（{len(t25)}项：完成{n_met}项，未完成{n_miss}项，'
+                     f'暂无数据{len(t25) - n_met - n_miss}项）</h3>')
+        parts.append(html_table(t25, base + [("是否完成", met_cell), ("差距", gap_cell, True),
+                                             ("说明", lambda r: esc(str(r["reason_zh"] or "")) + demo_cell(r))],
+                                attrs='data-table="midpoint-2025"'))
+    if len(t27):
+        n_ok = int((t27["on_track"] == True).sum())  # noqa: E712
+        parts.append(f'<h3>2027年目标中期进度（{len(t27)}项，{n_ok}项达到序时进度）</h3>')
+        parts.append(html_table(t27, base + [
+            ("2025年末完成", lambda r: esc(fmt.share(r["completion"])) if r["kind"] != "growth_rate" else "—", True),
+            ("应达到", lambda r: esc(fmt.share(r["expected_progress"])) if r["kind"] != "growth_rate" else "达到目标增速", True),
+            ("快(+)/慢(−)", lambda r: esc(fmt.signed_pp(r["midpoint_ahead_pp"])) if r["kind"] != "growth_rate" else gap_cell(r), True),
+            ("判断", track_cell), ("说明", lambda r: esc(str(r["reason_zh"] or "")) + demo_cell(r))],
+            attrs='data-table="midpoint-2027"'))
+    return "".join(parts)
+
+
+def _tasks_table(tasks: pd.DataFrame) -> str:
+    def status_cell(r):
+        s = r["status"]
+        if _isnan(s):
+            return '<span style="color:#888">未报送</span>'
+        c = TASK_STATUS_COLOURS.get(s, "#444")
+        return f'<b style="color:{c}">{esc(str(s))}</b>'
+
+    def pct_cell(r):
+        return "—" if _isnan(r["progress_pct"]) else fmt.percent(r["progress_pct"], 0)
+
+    cols = [
+        ("序号", lambda r: "" if _isnan(r["seq"]) else f'{int(r["year"])}-{int(r["seq"])}', True),
+        ("重点工作", lambda r: esc(str(r["text_zh"])) if not _isnan(r["text_zh"]) else esc(str(r["task_id"]))),
+        ("完成时限", lambda r: "" if _isnan(r["due"]) else esc(str(r["due"]))),
+        ("状态", status_cell),
+        ("进度", pct_cell, True),
+        ("进展情况", lambda r: ("" if _isnan(r["progress_text"]) else esc(str(r["progress_text"])))
+                             + (demo_badge() if r["source_type"] == "demo" else "")),
+        ("牵头单位", lambda r: "" if _isnan(r["lead_unit"]) else esc(str(r["lead_unit"]))),
+    ]
+    return html_table(tasks, cols, attrs='data-table="tasks"')
+
+
+def _problems_table(pr: pd.DataFrame, report_date: date) -> str:
+    def state(r):
+        if bool(r["struck_off"]):
+            return '<b style="color:#2e9d4c">已销号</b>'
+        due = r["due"]
+        if not _isnan(due) and pd.Timestamp(due).date() < report_date:
+            return '<b style="color:#d63a2f">逾期未销号</b>'
+        return '<b style="color:#e0a800">未销号</b>'
+
+    def overdue(r):
+        due = r["due"]
+        return "shiwu-overdue" if (not bool(r["struck_off"]) and not _isnan(due) and pd.Timestamp(due).date() < report_date) else ""
+
+    cols = [
+        ("问题清单", lambda r: esc(str(r["problem_text"]))),
+        ("销号时限", lambda r: "" if _isnan(r["due"]) else esc(fmt.date_zh(pd.Timestamp(r["due"]).date()))),
+        ("销号状态", state),
+        ("进展情况", lambda r: ("" if _isnan(r["progress_text"]) else esc(str(r["progress_text"])))
+                             + (demo_badge() if r["source_type"] == "demo" else "")),
+        ("责任单位", lambda r: "" if _isnan(r["responsible"]) else esc(str(r["responsible"]))),
+    ]
+    return html_table(pr, cols, row_class=overdue, attrs='data-table="problems"')
+
+
+def _project_body(page: _Page, project_no: int, report_date: date) -> list:
+    from . import charts
+
+    db = _open_db()
+    try:
+        known = data_known_at(db)
+        proj = db.projects().set_index("project_no").loc[int(project_no)]
+        st = db.status(as_of=report_date, project_no=project_no, known_at=known)
+        targets = db.targets(project_no)
+        inds = db.sql("SELECT * FROM indicators WHERE region = ? AND indicator_id IN (SELECT DISTINCT indicator_id FROM targets "
+                      "WHERE region = ? AND project_no = ?)", [db.region, db.region, int(project_no)])
+        mp = midpoint_with_demo(db, known, project_no)
+        eq = earliest_data_quarter(db)
+        first_q = fmt.quarter_zh(eq) if eq else ""
+        tasks = tasks_frame(db, project_no, report_date)
+        problems = problems_frame(db, project_no, report_date)
+        charts_data = []
+        order = targets.dropna(subset=["indicator_id"]).drop_duplicates("indicator_id")["indicator_id"]
+        ind_by_id = {r["indicator_id"]: r for r in inds.to_dict("records")}
+        for iid in order:
+            tg = targets[targets["indicator_id"] == iid]
+            try:
+                charts_data.append((iid, indicator_chart_data(db, ind_by_id.get(iid, {"indicator_id": iid}), tg, st, report_date, known)))
+            except Exception:  # noqa: BLE001 - one chart failing must not take the page down
+                log.exception("trajectory of %s failed", iid)
+                charts_data.append((iid, None))
+    finally:
+        db.close()
+
+    play = firm_in_play(st, report_date)
+    light = project_light(play["status"])
+    counts = light_counts(play["status"])
+    any_demo = bool(st["is_demo"].fillna(False).astype(bool).any())
+    name = str(proj["name_zh"])
+    convenors = "、".join(list(proj["convenors"])) if proj["convenors"] is not None else ""
+    resp = "、".join(list(proj["responsible_units"])) if proj["responsible_units"] is not None else ""
+    link = project_link(project_no, report_date)
+    out = [page.html(
+        f'<div class="shiwu-project" data-project="{int(project_no)}" data-status="{light}" data-name="{esc(name)}" '
+        f'data-report-date="{report_date.isoformat()}" data-known-at="{known.isoformat()}">'
+        f'<h2 style="border-left-color:{STATUS_COLOURS[light]}">{fmt.cn_number(int(project_no))}、{esc(name)} {light_chip(light)}</h2>'
+        f'<div class="shiwu-kv"><b>召集人：</b>{esc(convenors)}　<b>牵头单位：</b>{esc(str(proj["lead_unit"]))}</div>'
+        f'<div class="shiwu-kv"><b>责任单位：</b>{esc(resp)}</div>'
+        f'<div class="shiwu-note">报告期：{fmt.quarter_zh(report_date)}末；数据截至{fmt.date_zh(known)}。'
+        f'在推进的约束性目标{len(play)}项：绿{counts[GREEN]} 黄{counts[YELLOW]} 红{counts[RED]} 灰{counts[GREY]}。'
+        f'本页链接：<a href="{esc(link)}" data-permalink="true">{esc(link)}</a></div>'
+        + (f'<div class="shiwu-banner">{demo_badge()} 本页部分数值来自演示用的部门报表示例数据，并非真实统计。</div>' if any_demo else "")
+        + "</div>")]
+
+    out.append(page.html("<h2>目标一览</h2>" + legend_html()))
+    if st.empty:
+        out.append(page.html(empty_state("该工程没有量化目标。")))
+    else:
+        ordered = st.assign(_s=st["section"].map(SECTION_ORDER), _y=st["target_year"]).sort_values(["_s", "stretch", "_y", "target_id"])
+        out.append(page.html(_targets_table(ordered)))
+
+    # gap to target
+    out.append(page.html("<h2>距目标差距</h2>"))
+    g = play[(play["status"] != GREY) & play["gap"].notna()].copy()
+    if g.empty:
+        out.append(page.html(empty_state(f"该报告期尚无在推进目标的数据：最早的季度数据为{first_q}。" if first_q
+                                         else "该报告期尚无在推进目标的数据：数据库中尚无实际值。")))
+    else:
+        g["gap_pct"] = [gap_share(a, b) for a, b in zip(g["gap"], g["target_value"])]
+        g = g[g["gap_pct"].notna()]
+        g["label"] = [short_label(f"{m}（{int(y)}）", 20) for m, y in zip(g["metric_zh"], g["target_year"])]
+        g["hover"] = [f"{m}<br>目标：{target_label(r)}<br>实际：{actual_text(r)}<br>{fmt.status_zh(r['status'])} · {r['reason']}"
+                      for m, (_, r) in zip(g["metric_zh"], g.iterrows())]
+        fig = charts.gap_to_target(g, f"{fmt.cn_number(int(project_no))} {proj['short_zh']}：各目标距目标还差多少（占目标值%）",
+                                   demo=bool(g["is_demo"].fillna(False).astype(bool).any()))
+        out.append(page.figure(fig))
+
+    out.append(page.html("<h2>指标走势（2023—2027年）</h2>"
+                         '<div class="shiwu-note">实线：目标路径；虚线：“力争”目标；点线：按当前进度预计；星号：2025年中期目标；'
+                         "红色竖线：报告期。鼠标悬停可查看数值、单位、期别和来源。</div>"))
+    figs = []
+    for iid, data in charts_data:
+        if data is None:
+            figs.append(page.html(error_state(f"{iid}：走势图生成出错（已记录日志）。")))
+            continue
+        fig = charts.trajectory(data)
+        o = page.figure(fig)
+        o.add_class("shiwu-trajectory")
+        figs.append(o)
+    if figs:
+        grid = page.w.GridBox(figs, layout=page.w.Layout(grid_template_columns="repeat(2, minmax(0, 1fr))", width="100%",
+                                                          grid_gap="8px"))
+        out.append(grid)
+    else:
+        out.append(page.html(empty_state("该工程没有关联指标的量化目标。")))
+
+    out.append(page.html("<h2>2025年中期评估</h2>" + _midpoint_tables(mp)))
+
+    out.append(page.html("<h2>重点任务进度</h2>" + (_tasks_table(tasks) if len(tasks) else empty_state("尚无重点任务。"))))
+    n_open = int((~problems["struck_off"].astype(bool)).sum()) if len(problems) else 0
+    out.append(page.html(f"<h2>问题销号（未销号{n_open}项 / 共{len(problems)}项）</h2>"
+                         + (_problems_table(problems, report_date) if len(problems) else empty_state("该报告期尚无报送的问题清单。"))))
+    return out
+
+
+def project_page():
+    """工程详情: one project (``?project=N``, selector), its targets, charts, tasks and problems."""
+    _setup_logging()
+    page = _Page("“十项重大工程” 工程详情", "五年目标轨迹 · 距目标差距 · 2025年中期评估 · 重点任务 · 问题销号")
+    from IPython.display import display
+
+    import plotly.graph_objects  # noqa: F401 - imported before the visit (preheated kernels)
+
+    from . import api, charts  # noqa: F401
+
+    display(page.root)
+    wait_for_visit()
+    params = query_params()
+    try:
+        db = _open_db()
+        try:
+            projects = db.projects()
+            dates = db.report_dates()
+            default = default_report_date(db, dates)
+        finally:
+            db.close()
+    except Exception as exc:  # noqa: BLE001
+        log.exception("project page: cannot open the store")
+        page.show_error(exc)
+        return
+    nos = [int(n) for n in projects["project_no"]]
+    try:
+        project_no = int(params.get("project", nos[0]))
+    except ValueError:
+        project_no = nos[0]
+    if project_no not in nos:
+        project_no = nos[0]
+    chosen = _parse_date(params.get("as_of"), dates) or default
+    dd_p, lab_p = page.dropdown("工程", [(project_label(n, s), n)
+                                        for n, s in zip(projects["project_no"], projects["short_zh"])], project_no, "260px")
+    dd_d, lab_d = page.dropdown("报告期", report_date_options(dates), chosen.isoformat())
+    back = page.w.HTML('<a class="shiwu-link" href="01_overview.ipynb">← 返回总览</a>')
+    page.controls.children = [lab_p, dd_p, lab_d, dd_d, back]
+    page.controls.add_class("shiwu-controls")
+
+    def redraw(_change=None):
+        try:
+            page.run(_project_body, page, int(dd_p.value), date.fromisoformat(dd_d.value))
+        except Exception:  # noqa: BLE001
+            log.exception("project callback failed")
+
+    dd_p.observe(redraw, names="value")
+    dd_d.observe(redraw, names="value")
+    redraw()
+
+
+# ----------------------------------------------------------------------------------------------
+# 中期评估 (midpoint)
+# ----------------------------------------------------------------------------------------------
+
+def _midpoint_body(page: _Page) -> list:
+    from . import charts
+
+    db = _open_db()
+    try:
+        known = data_known_at(db)
+        mp = midpoint_with_demo(db, known)
+    finally:
+        db.close()
+    any_demo = bool(mp["is_demo"].any())
+    out = []
+    head = (f'<div class="shiwu-note" data-known-at="{known.isoformat()}">评估时点：2025年12月31日（时间过去60%）；'
+            f"数据截至{fmt.date_zh(known)}（含2026年发布的2025年全年数据）。</div>")
+    if any_demo:
+        head += f'<div class="shiwu-banner">{demo_badge()} 本页部分数值来自演示用的部门报表示例数据，并非真实统计。</div>'
+    out.append(page.html(head))
+    if known < date(2025, 12, 31):
+        out.append(page.html(empty_state(f"2025年尚未结束或尚无2025年全年数据：当前数据截至{fmt.date_zh(known)}，以下为截至该日的进度。")))
+    t25 = mp[mp["check"] == "target_2025"]
+    t27 = mp[mp["check"] == "span_2027"]
+    firm25 = t25[~t25["stretch"].astype(bool)]
+    n_met = int((firm25["met"] == True).sum())  # noqa: E712
+    n_miss = int((firm25["met"] == False).sum())  # noqa: E712
+    firm27 = t27[~t27["stretch"].astype(bool)]
+    n_ok = int((firm27["on_track"] == True).sum())  # noqa: E712
+    n_behind = int((firm27["on_track"] == False).sum())  # noqa: E712
+    out.append(page.html(
+        '<div class="shiwu-cards" style="grid-template-columns:repeat(4,minmax(0,1fr))" data-summary="midpoint">'
+        f'<div class="shiwu-card" data-kpi="met-2025" style="border-top-color:{STATUS_COLOURS[GREEN]}"><div class="shiwu-metric">2025年目标已完成</div><div class="shiwu-big">{n_met}项</div><div class="shiwu-small">约束性目标共{len(firm25)}项</div></div>'
+        f'<div class="shiwu-card" data-kpi="missed-2025" style="border-top-color:{STATUS_COLOURS[RED]}"><div class="shiwu-metric">2025年目标未完成</div><div class="shiwu-big">{n_miss}项</div><div class="shiwu-small">暂无数据{len(firm25) - n_met - n_miss}项</div></div>'
+        f'<div class="shiwu-card" data-kpi="ontrack-2027" style="border-top-color:{STATUS_COLOURS[GREEN]}"><div class="shiwu-metric">2027年目标达到序时（≥60%）</div><div class="shiwu-big">{n_ok}项</div><div class="shiwu-small">约束性目标共{len(firm27)}项</div></div>'
+        f'<div class="shiwu-card" data-kpi="behind-2027" style="border-top-color:{STATUS_COLOURS[RED]}"><div class="shiwu-metric">2027年目标落后序时</div><div class="shiwu-big">{n_behind}项</div><div class="shiwu-small">暂无数据{len(firm27) - n_ok - n_behind}项</div></div>'
+        "</div>"))
+    c = t27[(t27["kind"] != "growth_rate") & t27["completion"].notna()].copy()
+    out.append(page.html("<h2>2027年目标：2025年末完成程度</h2>"))
+    if c.empty:
+        out.append(page.html(empty_state("尚无2027年目标在2025年末的数据。")))
+    else:
+        c["label"] = [short_label(f"{project_label(n, s)}·{m}", 24) for n, s, m in zip(c["project_no"], c["project_short"], c["metric_zh"])]
+        c["on_track"] = c["on_track"].astype(bool)
+        c["hover"] = [f"{r['metric_zh']}<br>目标：{target_label(r)}<br>2025年末：{actual_text(r)}（完成{fmt.share(r['completion'])}）"
+                      f"<br>{'达到' if r['on_track'] else '落后'}序时进度{fmt.share(r['expected_progress'])}" for _, r in c.iterrows()]
+        exp = float(c["expected_progress"].mode().iloc[0]) if len(c) else 0.6
+        out.append(page.figure(charts.midpoint_completion(c, expected=exp, demo=bool(c["is_demo"].any()))))
+        out.append(page.html('<div class="shiwu-note">绿色：2025年末完成程度达到序时进度（2023—2027年目标为60%）；红色：落后。'
+                             "增速类目标按是否达到目标增速判断，见下表。</div>"))
+    out.append(page.html("<h2>逐项评估</h2>" + _midpoint_tables(mp, with_project=True)))
+    return out
+
+
+def midpoint_page():
+    """中期评估: every 2025 target met or missed, every 2027 target's completion at end-2025 vs 60 %."""
+    _setup_logging()
+    page = _Page("“十项重大工程” 2025年中期评估", "三年行动目标是否完成 · 五年目标是否达到60%序时进度")
+    from IPython.display import display
+
+    import plotly.graph_objects  # noqa: F401 - imported before the visit (preheated kernels)
+
+    from . import api, charts  # noqa: F401
+
+    display(page.root)
+    wait_for_visit()
+    page.run(_midpoint_body, page)

@@ -165,12 +165,39 @@ def sha256_file(p: Path) -> str:
 
 
 # --------------------------------------------------------------------------- catalog reads
+_CSV_CACHE: dict[tuple, pd.DataFrame] = {}
+
+
 def read_curated(name: str) -> pd.DataFrame:
-    """A curated CSV as strings ('' for empty); an empty frame when the file does not exist yet."""
+    """A curated CSV as strings ('' for empty); an empty frame when the file does not exist yet.
+
+    Cached by (path, mtime, size): templates and ingest read the catalog many times. Callers must
+    not modify the returned frame in place.
+    """
     f = paths.curated_dir() / name
     if not f.exists():
         return pd.DataFrame()
-    return pd.read_csv(f, dtype=str, keep_default_na=False, encoding="utf-8")
+    st = f.stat()
+    key = (str(f), st.st_mtime_ns, st.st_size)
+    df = _CSV_CACHE.get(key)
+    if df is None:
+        df = pd.read_csv(f, dtype=str, keep_default_na=False, encoding="utf-8")
+        if len(_CSV_CACHE) > 64:
+            _CSV_CACHE.clear()
+        _CSV_CACHE[key] = df
+    return df
+
+
+_DERIVED: dict[tuple, object] = {}
+
+
+def _file_key(*names: str) -> tuple:
+    out = []
+    for n in names:
+        f = paths.curated_dir() / n
+        st = f.stat() if f.exists() else None
+        out.append((str(f), st.st_mtime_ns if st else None, st.st_size if st else None))
+    return tuple(out)
 
 
 def _region(df: pd.DataFrame, region: str) -> pd.DataFrame:
@@ -188,11 +215,19 @@ def projects(region: str = DEFAULT_REGION) -> pd.DataFrame:
 
 
 def project_row(project_no: int, region: str = DEFAULT_REGION) -> dict:
-    df = projects(region)
-    row = df[df["project_no"] == int(project_no)] if not df.empty else df
-    if row.empty:
+    """The projects.csv row of one project (a fresh dict; cached underneath)."""
+    key = ("proj", region, _file_key("projects.csv"))
+    if key not in _DERIVED:
+        df = projects(region)
+        _DERIVED[key] = {} if df.empty else {int(r["project_no"]): r for r in df.to_dict("records")}
+    rows = _DERIVED[key]
+    try:
+        pn = int(project_no)
+    except (TypeError, ValueError):
+        raise KeyError(f"project {project_no!r} not in projects.csv for region {region}") from None
+    if pn not in rows:  # type: ignore[operator]
         raise KeyError(f"project {project_no} not in projects.csv for region {region}")
-    return row.iloc[0].to_dict()
+    return dict(rows[pn])  # type: ignore[index]
 
 
 def indicators(region: str = DEFAULT_REGION, with_context: bool = True) -> pd.DataFrame:
@@ -216,6 +251,27 @@ def project_indicators(project_no: int, region: str = DEFAULT_REGION) -> pd.Data
 
 def targets(region: str = DEFAULT_REGION) -> pd.DataFrame:
     return _region(read_curated("targets.csv"), region)
+
+
+def targets_by_indicator(region: str = DEFAULT_REGION) -> dict[str, list[dict]]:
+    """{indicator_id: [target row dicts]} (cached; do not modify)."""
+    key = ("tg", region, _file_key("targets.csv"))
+    if key not in _DERIVED:
+        out: dict[str, list[dict]] = {}
+        tg = targets(region)
+        if not tg.empty:
+            for r in tg.to_dict("records"):
+                out.setdefault(r["indicator_id"], []).append(r)
+        _DERIVED[key] = out
+    return _DERIVED[key]  # type: ignore[return-value]
+
+
+def indicators_by_id(region: str = DEFAULT_REGION) -> dict[str, dict]:
+    """{indicator_id: indicator row dict}, catalog and context indicators (cached; do not modify)."""
+    key = ("ind", region, _file_key("indicators.csv", "context_indicators.csv"))
+    if key not in _DERIVED:
+        _DERIVED[key] = {r["indicator_id"]: r for r in indicators(region).to_dict("records")}
+    return _DERIVED[key]  # type: ignore[return-value]
 
 
 def key_tasks(project_no: int, region: str = DEFAULT_REGION) -> pd.DataFrame:

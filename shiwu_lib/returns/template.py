@@ -59,31 +59,31 @@ def suggested_file_name(project_no: int, period_label: str, region: str = common
 
 
 # --------------------------------------------------------------------------- targets
-def quarter_targets(indicator: dict, year: int, tg: pd.DataFrame) -> dict[str, tuple[float, str]]:
+def quarter_targets(indicator: dict, year: int, tg) -> dict[str, tuple[float, str]]:
     """{'t_q1'|'t_h1'|'t_q3'|'t_fy': (value in the indicator's unit, comparator)} for ``year``.
 
     Uses firm (非力争) targets: FY / Q1 / H1 / Q3 rows of that year, and, for 全年, level-like
     targets (level, count, share, ratio) of a span that ends in that year.
     """
     out: dict[str, tuple[float, str]] = {}
-    if tg.empty:
-        return out
-    rows = tg[(tg["indicator_id"] == indicator["indicator_id"]) & (tg["stretch"].str.lower() != "true")]
+    if isinstance(tg, pd.DataFrame):
+        if tg.empty:
+            return out
+        tg = tg[tg["indicator_id"] == indicator["indicator_id"]].to_dict("records")
+    rows = [r for r in tg if r["indicator_id"] == indicator["indicator_id"] and str(r.get("stretch")).lower() != "true"]
     unit = indicator.get("unit") or ""
-    for r in rows.to_dict("records"):
+    for r in rows:
         try:
-            ty = int(r["target_year"])
+            ty, sy = int(r["target_year"]), int(r["start_year"])
         except ValueError:
             continue
-        if ty != year:
-            continue
         per = r["period"]
-        if per in _PERIOD_KEY:
+        if per in _PERIOD_KEY and ty == year:
             key = _PERIOD_KEY[per]
-        elif "-" in per and r["kind"] in ("level", "count", "share", "ratio"):
-            key = "t_fy"
-            if key in out:  # an FY row of that year wins over a span's end
-                continue
+        elif "-" in per and ty == year and r["kind"] in ("level", "count", "share", "ratio"):
+            key = "t_fy"   # a level to reach by the end of this year
+        elif "-" in per and sy <= year <= ty and r["kind"] == "growth_rate":
+            key = "t_fy"   # 年均增速: the yearly guide within its span
         else:
             continue
         value = float(r["value"])
@@ -171,17 +171,24 @@ def _sheet_frame(ws, sheet: str, p: Period, info: str) -> list[layout.Col]:
     return cols
 
 
+def _named_styles(wb) -> None:
+    """Register the three cell styles once: assigning a named style is ~10x faster than per-cell styling."""
+    from openpyxl.styles import NamedStyle
+
+    existing = set(wb.named_styles)
+    specs = {
+        "sw_input": dict(font=F_BODY, fill=FILL_INPUT, protection=UNLOCKED),
+        "sw_locked": dict(font=F_BODY, fill=FILL_LOCKED, protection=Protection(locked=True)),
+        "sw_id": dict(font=F_SMALL, fill=FILL_LOCKED, protection=Protection(locked=True)),
+    }
+    for name, kw in specs.items():
+        if name not in existing:
+            wb.add_named_style(NamedStyle(name=name, border=BORDER, alignment=WRAP, **kw))
+
+
 def _style_row(ws, r: int, cols: list[layout.Col]) -> None:
     for j, col in enumerate(cols, start=1):
-        c = ws.cell(r, j)
-        c.border = BORDER
-        c.font = F_SMALL if col.kind == "id" else F_BODY
-        c.alignment = WRAP
-        if col.input:
-            c.protection = UNLOCKED
-            c.fill = FILL_INPUT
-        else:
-            c.fill = FILL_LOCKED
+        ws.cell(r, j).style = "sw_input" if col.input else ("sw_id" if col.kind == "id" else "sw_locked")
 
 
 def _protect(ws) -> None:
@@ -257,7 +264,11 @@ def _write_indicators(ws, proj: dict, p: Period, region: str) -> int:
     cols = _sheet_frame(ws, SHEET_IND, p, info)
     keys = [c.key for c in cols]
     inds = common.project_indicators(proj["project_no"], region)
-    tg = common.targets(region)
+    tg_all = common.targets(region)
+    tg_by_ind: dict[str, list[dict]] = {}
+    if not tg_all.empty:
+        for t in tg_all[tg_all["project_no"] == str(proj["project_no"])].to_dict("records"):
+            tg_by_ind.setdefault(t["indicator_id"], []).append(t)
     number_dv = _dv(ws, type="decimal", operator="between", formula1="-1000000000000000", formula2="1000000000000000",
                     errorTitle="请填写数字", error="只填数字：不带单位、不带%号、不写汉字、不用公式。",
                     promptTitle="进展情况", prompt="填数字；流量和增速填年初至本期末累计数。")
@@ -272,7 +283,7 @@ def _write_indicators(ws, proj: dict, p: Period, region: str) -> int:
         values = {"project": label, "level": ind.get("level", ""), "indicator_id": ind["indicator_id"],
                   "name": ind["name_zh"], "unit": unit, "basis": basis,
                   "responsible": proj.get("lead_unit", "")}
-        qt = quarter_targets(ind, p.year, tg) if not tg.empty else {}
+        qt = quarter_targets(ind, p.year, tg_by_ind.get(ind["indicator_id"], []))
         _style_row(ws, r, cols)
         for j, key in enumerate(keys, start=1):
             if key in values:
@@ -399,15 +410,9 @@ def _write_meta(ws, proj: dict, p: Period, region: str, generated_at: dt.datetim
     _protect(ws)
 
 
-def write_template(project_no: int, period_label: str, out_path, region: str = common.DEFAULT_REGION,
-                   problems=None, generated_at: dt.datetime | None = None) -> Path:
-    """Write the quarterly return workbook of one project and return its path.
-
-    ``problems``: open problems to carry over (dicts or a DataFrame with problem_id, problem_text,
-    due, progress_text, responsible); ``None`` reads the open problems of earlier periods from the
-    built store (none if there is no store). ``generated_at`` pins the time stamps inside the file
-    (the demo generator uses it to make byte-identical workbooks).
-    """
+def build_workbook(project_no: int, period_label: str, region: str = common.DEFAULT_REGION,
+                   problems=None, generated_at: dt.datetime | None = None):
+    """The template as an openpyxl Workbook (not saved): :func:`write_template` without the file."""
     p = parse_period(period_label)
     if p.freq != "Q":
         raise ValueError(f"a return is for a quarter, e.g. 2025Q2, not {period_label!r}")
@@ -421,6 +426,7 @@ def write_template(project_no: int, period_label: str, out_path, region: str = c
     stamp = generated_at or dt.datetime.now().replace(microsecond=0)
 
     wb = Workbook()
+    _named_styles(wb)
     ws_guide = wb.active
     ws_guide.title = SHEET_GUIDE
     ws_ind = wb.create_sheet(SHEET_IND)
@@ -443,9 +449,22 @@ def write_template(project_no: int, period_label: str, out_path, region: str = c
     wb.properties.creator = "shiwu"
     wb.properties.keywords = f"{layout.SCHEMA_NAME};v{layout.TEMPLATE_VERSION}"
     wb.properties.created = stamp
+    return wb
+
+
+def write_template(project_no: int, period_label: str, out_path, region: str = common.DEFAULT_REGION,
+                   problems=None, generated_at: dt.datetime | None = None) -> Path:
+    """Write the quarterly return workbook of one project and return its path.
+
+    ``problems``: open problems to carry over (dicts or a DataFrame with problem_id, problem_text,
+    due, progress_text, responsible); ``None`` reads the open problems of earlier periods from the
+    built store (none if there is no store). ``generated_at`` pins the time stamps inside the file
+    (the demo generator uses it to make byte-identical workbooks).
+    """
+    wb = build_workbook(project_no, period_label, region, problems, generated_at)
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    save_workbook(wb, out, stamp if generated_at else None)
+    save_workbook(wb, out, generated_at)
     return out
 
 

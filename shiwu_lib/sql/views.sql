@@ -40,5 +40,5 @@ CREATE VIEW targets_explained AS
     SELECT t.*, i.name_zh AS indicator_zh, i.level AS indicator_level, i.measure, i.direction,
            p.short_zh AS project_short, p.lead_unit
     FROM targets t
-    LEFT JOIN indicators i USING (region, indicator_id)
-    LEFT JOIN projects p USING (region, project_no);
+    LEFT JOIN indicators i ON i.region = t.region AND i.indicator_id = t.indicator_id
+    LEFT JOIN projects p ON p.region = t.region AND p.project_no = t.project_no;

@@ -1,0 +1,788 @@
+"""Validate a returned workbook and turn it into store rows.
+
+:func:`parse_workbook` either returns a :class:`ParsedReturn` or raises :class:`WorkbookRejected`
+listing *every* problem found (not just the first), each a :class:`ReturnError` that prints as::
+
+    扩投资_2025Q2.xlsx 主要指标进度表!K7: '三十' is not a number (expected a percentage, e.g. 30)
+
+Reader choice: openpyxl (not python-calamine). A return is a few hundred cells, so speed does not
+matter (~40 ms a workbook), while the checks need what only openpyxl exposes: formulas as
+written (``data_only=False``), merged ranges, number formats (a value typed as ``30%`` is stored
+as 0.3 with a percent format), cell types (text vs number vs date) and hidden sheets. Reading the
+file twice (calamine for values, openpyxl for checks) would only add ways to disagree.
+
+Kinds of rejection are listed in :data:`ERROR_KINDS` (docs/returns.md explains each to clerks).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import common, layout
+from .common import DATA_SHEETS, SHEET_GUIDE, SHEET_IND, SHEET_META, SHEET_PROB, SHEET_TASK, parse_period
+
+ERROR_KINDS = {
+    # file
+    "empty_file": "the file is empty",
+    "bad_extension": "the file name does not end in .xlsx",
+    "too_large": "the file is larger than the size limit",
+    "not_xlsx": "the file is not an .xlsx workbook (or is an old .xls / password-protected file)",
+    "zip_bomb": "the workbook unpacks to more than the limit",
+    "unreadable": "the workbook cannot be read",
+    # sheets and metadata
+    "missing_sheet": "a sheet of the template is missing (deleted or renamed)",
+    "extra_sheet": "a sheet that is not in the template",
+    "missing_meta": "the hidden _meta sheet or one of its keys is missing",
+    "template_version": "the template version is unknown",
+    "bad_period": "the period in _meta is not a quarter label",
+    "period_not_open": "the period is in the future or outside the plan years",
+    "period_filename_mismatch": "the period in the file name differs from the workbook's",
+    "project_filename_mismatch": "the file name names another project",
+    "unknown_project": "the project number is not in the catalog",
+    "too_many_rows": "a sheet has more rows than the limit",
+    # layout
+    "header_mismatch": "a column header differs from the template (renamed or moved column)",
+    "missing_column": "a column of the template is missing",
+    "extra_column": "a column that is not in the template",
+    "merged_cells": "merged cells in the data area",
+    "formula": "a formula instead of a typed value",
+    "project_mismatch": "a row of another project",
+    # values
+    "not_number": "text where a number is expected",
+    "number_with_unit": "a number written together with its unit",
+    "pct_text": "a percentage written as '30%' text",
+    "pct_formatted": "a number formatted as a percentage (Excel stores 30% as 0.3)",
+    "unknown_unit": "a unit that is not in the vocabulary",
+    "wrong_unit": "a unit of another kind than the indicator's",
+    "unit_missing": "a value without a unit",
+    "missing_id": "a filled row without its id",
+    "unknown_indicator": "an indicator id that is not in the catalog",
+    "foreign_indicator": "an indicator of another project",
+    "duplicate_indicator": "the same indicator twice",
+    "negative_amount": "a negative amount not confirmed as unusual",
+    "implausible_growth": "a growth rate beyond ±100% not confirmed as unusual",
+    "implausible_magnitude": "a value 1000× or more off the previous value or target, not confirmed",
+    "bad_choice": "a value not in the drop-down list (是/否)",
+    "confirm_without_reason": "确认异常值=是 without a reason in 说明",
+    # tasks
+    "unknown_task": "a task id that is not in the key task list",
+    "duplicate_task": "the same task twice",
+    "bad_status": "a status not in the list",
+    "status_missing": "progress reported without a status",
+    "progress_range": "progress % outside 0–100",
+    "progress_inconsistent": "status 已完成 with progress below 100",
+    # problems
+    "duplicate_problem": "the same problem id twice",
+    "problem_text_missing": "a problem row without 问题清单",
+    "due_missing": "a new problem without 销号时限",
+    "date_text": "a date written as text",
+    "date_number": "a plain number where a date is expected",
+    "text_too_long": "a text cell longer than the limit",
+}
+
+MAX_TEXT = 2000
+MAGNITUDE_LIMIT = 1000.0        # ≥ 1000× off the reference (catches 万元 vs 亿元 = 10^4)
+GROWTH_LIMIT = 100.0            # |growth rate| > 100% needs confirmation
+
+
+@dataclass
+class ReturnError:
+    """One problem of a returned workbook; ``str()`` gives the line a clerk reads."""
+
+    file: str
+    sheet: str | None
+    cell: str | None
+    value: Any
+    expected: str
+    message: str
+    kind: str
+
+    def __str__(self) -> str:
+        loc = self.file
+        if self.sheet:
+            loc += f" {self.sheet}" + (f"!{self.cell}" if self.cell else "")
+        return f"{loc}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "sheet": self.sheet, "cell": self.cell, "value": _jsonable(self.value),
+                "expected": self.expected, "kind": self.kind, "message": str(self)}
+
+
+class WorkbookRejected(Exception):
+    """Raised by :func:`parse_workbook` with all problems found."""
+
+    def __init__(self, errors: list[ReturnError]):
+        self.errors = list(errors)
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+@dataclass
+class ParsedReturn:
+    project_no: int
+    period_label: str
+    region: str
+    sha256: str
+    file_name: str
+    actuals: pd.DataFrame
+    task_progress: pd.DataFrame
+    problems: pd.DataFrame
+    sheets_present: list[str] = field(default_factory=list)
+    template_version: str = layout.TEMPLATE_VERSION
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.actuals) + len(self.task_progress) + len(self.problems)
+
+
+ACTUAL_COLUMNS = ["region", "indicator_id", "period_label", "freq", "year", "period_start", "period_end", "ytd",
+                  "value", "unit", "value_base", "base_unit", "source_type", "quote", "note"]
+TASK_COLUMNS = ["region", "project_no", "task_id", "period_label", "status", "progress_pct", "progress_text",
+                "due", "lead_unit", "partner_units"]
+PROBLEM_COLUMNS = ["region", "project_no", "problem_id", "period_label", "problem_text", "due", "progress_text",
+                   "responsible", "struck_off"]
+
+
+def _jsonable(v):
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    if isinstance(v, float) and not math.isfinite(v):
+        return str(v)
+    return v
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, str) and v.strip() == "")
+
+
+def _show(v) -> str:
+    if isinstance(v, float) and v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    if isinstance(v, (dt.datetime, dt.date)):
+        return v.isoformat()
+    return repr(v) if isinstance(v, str) else str(v)
+
+
+_PCT_TEXT = re.compile(r"^[+-]?\d+(?:\.\d+)?\s*[%％]$")
+_NUM_TEXT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_NUM_UNIT = re.compile(r"^[+-]?\d+(?:\.\d+)?\s*(\S+)$")
+_FILE_PERIOD = [
+    re.compile(r"(20\d{2})\s*[-_ ]?\s*[Qq]\s*([1-4])"),
+    re.compile(r"(20\d{2})\s*年?\s*第?\s*([一二三四1-4])\s*季"),
+]
+_CN_Q = {"一": 1, "二": 2, "三": 3, "四": 4}
+
+
+class _Collector:
+    def __init__(self, file: str):
+        self.file = file
+        self.errors: list[ReturnError] = []
+
+    def add(self, kind, sheet, cell, value, expected, message):
+        self.errors.append(ReturnError(self.file, sheet, cell, value, expected, message, kind))
+
+
+# --------------------------------------------------------------------------- value readers
+def _read_number(c: _Collector, sheet: str, ref: str, cell, expected: str):
+    """A cell's number, or None after recording why it is not one."""
+    v = cell.value
+    if isinstance(v, bool):
+        c.add("not_number", sheet, ref, v, expected, f"{_show(v)} is not a number (expected {expected})")
+        return None
+    if isinstance(v, (int, float)):
+        if "%" in (cell.number_format or ""):
+            shown = common._units().format_number(v * 100)
+            c.add("pct_formatted", sheet, ref, v, expected,
+                  f"{_show(v)} is formatted as a percentage (the cell shows {shown}%) "
+                  f"(expected {expected}: type {shown} without the % sign)")
+            return None
+        if not math.isfinite(float(v)):
+            c.add("not_number", sheet, ref, v, expected, f"{_show(v)} is not a finite number (expected {expected})")
+            return None
+        return float(v)
+    if isinstance(v, (dt.datetime, dt.date, dt.time)):
+        c.add("not_number", sheet, ref, v, expected, f"{_show(v)} is a date, not a number (expected {expected})")
+        return None
+    s = str(v).strip()
+    if _PCT_TEXT.match(s):
+        num = s.rstrip("%％").strip()
+        c.add("pct_text", sheet, ref, v, expected,
+              f"{_show(v)} is a percentage written as text (expected {expected}: type {num} without the % sign)")
+        return None
+    if _NUM_TEXT.match(s):
+        return float(s.replace(",", ""))  # a number typed into a text cell: accepted as it is unambiguous
+    m = _NUM_UNIT.match(s)
+    if m:
+        c.add("number_with_unit", sheet, ref, v, expected,
+              f"{_show(v)} has a unit or text after the number (expected {expected}: the number only; the unit goes in 单位)")
+        return None
+    c.add("not_number", sheet, ref, v, expected, f"{_show(v)} is not a number (expected {expected})")
+    return None
+
+
+def _read_choice(c, sheet, ref, v, choices, what) -> str | None:
+    if _blank(v):
+        return None
+    s = str(v).strip()
+    if s not in choices:
+        exp = "、".join(choices)
+        c.add("bad_choice" if what != "status" else "bad_status", sheet, ref, v, f"one of {exp}",
+              f"{_show(v)} is not {'a status' if what == 'status' else 'a choice'} of the list (expected one of {exp})")
+        return None
+    return s
+
+
+def _read_text(c, sheet, ref, v) -> str | None:
+    if _blank(v):
+        return None
+    s = str(v).strip() if not isinstance(v, (dt.date, dt.datetime)) else v.isoformat()
+    if isinstance(v, float):
+        s = _show(v)
+    if len(s) > MAX_TEXT:
+        c.add("text_too_long", sheet, ref, s[:40] + "…", f"at most {MAX_TEXT} characters",
+              f"text of {len(s)} characters is too long (expected at most {MAX_TEXT} characters)")
+        return s[:MAX_TEXT]
+    return s
+
+
+def _read_date(c, sheet, ref, v) -> dt.date | None:
+    if _blank(v):
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        c.add("date_number", sheet, ref, v, "a date such as 2025-09-30",
+              f"{_show(v)} is a number, not a date (expected a date such as 2025-09-30; set the cell format to 日期)")
+        return None
+    c.add("date_text", sheet, ref, v, "a date such as 2025-09-30",
+          f"{_show(v)} is text, not a date (expected a date such as 2025-09-30 typed into the cell, not text)")
+    return None
+
+
+# --------------------------------------------------------------------------- plausibility references
+def reference_from_store(region: str = common.DEFAULT_REGION, db=None) -> dict[str, list[tuple[str, float]]]:
+    """{indicator_id: [(period_label, value_base), ...]} of the latest vintages in the built store."""
+    path = Path(db) if db else common.db_path()
+    if not path.exists():
+        return {}
+    try:
+        import duckdb
+
+        con = duckdb.connect(str(path), read_only=True)
+    except Exception:  # noqa: BLE001 - locked or half-built store: no history check
+        return {}
+    try:
+        rows = con.execute(
+            "SELECT indicator_id, period_label, value_base FROM latest_actuals WHERE region = ? ORDER BY period_label",
+            [region]).fetchall()
+    except Exception:  # noqa: BLE001
+        return {}
+    finally:
+        con.close()
+    out: dict[str, list[tuple[str, float]]] = {}
+    for ind, per, vb in rows:
+        out.setdefault(ind, []).append((per, float(vb)))
+    return out
+
+
+def _reference_value(ind_id: str, period: str, reference: dict, tg: dict, year: int):
+    """(value_base, description) to compare a new value against, or None."""
+    hist = [(p, v) for p, v in reference.get(ind_id, []) if v]
+    same = [v for p, v in hist if p == period]
+    if same:
+        return same[-1], f"the previous vintage of {period}"
+    earlier = [(p, v) for p, v in hist if p < period and p[:4].isdigit()]
+    if earlier:
+        p, v = max(earlier)
+        return v, f"the value of {p}"
+    def dist(r):
+        try:
+            return abs(int(r["target_year"]) - year)
+        except ValueError:
+            return 99
+
+    for r in sorted(tg.get(ind_id, []), key=dist):
+        try:
+            vb = float(r["value_base"])
+        except ValueError:
+            continue
+        if vb:
+            return vb, f"the target {r['target_id']} ({r['value']}{r['unit']})"
+    return None
+
+
+# --------------------------------------------------------------------------- main entry
+def parse_workbook(path, *, file_name: str | None = None, reference: dict | None = None,
+                   today: dt.date | None = None, strict: bool = True,
+                   source_type: str = "return") -> ParsedReturn:
+    """Validate a returned workbook; return its rows or raise :class:`WorkbookRejected` with all errors.
+
+    ``strict=False`` (used when re-loading the archive) skips the checks that depend on the date
+    of ingest or on the store's history (period still open, plausibility against earlier values):
+    the workbook passed them when it was accepted.
+    """
+    path = Path(path)
+    fname = file_name or path.name
+    c = _Collector(fname)
+    today = today or dt.date.today()
+
+    # ---- file level -------------------------------------------------------------------------
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        c.add("unreadable", None, None, str(path), "a readable file", f"cannot read the file ({exc})")
+        raise WorkbookRejected(c.errors) from None
+    if not fname.lower().endswith(".xlsx"):
+        c.add("bad_extension", None, None, fname, "an .xlsx file",
+              f"the file name does not end in .xlsx (expected the .xlsx workbook made by `shiwu template`; "
+              f".xls, .et, .csv are not accepted)")
+    if size == 0:
+        c.add("empty_file", None, None, 0, "an .xlsx workbook", "the file is empty (0 bytes) (expected an .xlsx workbook)")
+        raise WorkbookRejected(c.errors)
+    if size > layout.MAX_FILE_BYTES:
+        c.add("too_large", None, None, size, f"at most {layout.MAX_FILE_BYTES} bytes",
+              f"the file has {size} bytes (expected at most {layout.MAX_FILE_BYTES} bytes; a filled return is ~30 KB)")
+        raise WorkbookRejected(c.errors)
+    data = path.read_bytes()
+    sha = common.sha256_bytes(data)
+    if not zipfile.is_zipfile(path):
+        if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            msg = ("the file is an old-format .xls or a password-protected workbook "
+                   "(expected an .xlsx workbook without password: save it as .xlsx)")
+        else:
+            msg = "the file is not an .xlsx workbook (expected the .xlsx workbook made by `shiwu template`)"
+        c.add("not_xlsx", None, None, data[:8].hex(), "an .xlsx (zip) workbook", msg)
+        raise WorkbookRejected(c.errors)
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+            names = set(z.namelist())
+    except zipfile.BadZipFile as exc:
+        c.add("not_xlsx", None, None, None, "an .xlsx (zip) workbook", f"the file is a broken zip package ({exc}) (expected an .xlsx workbook)")
+        raise WorkbookRejected(c.errors) from None
+    if unpacked > layout.MAX_UNZIPPED_BYTES:
+        c.add("zip_bomb", None, None, unpacked, f"at most {layout.MAX_UNZIPPED_BYTES} bytes unpacked",
+              f"the workbook unpacks to {unpacked} bytes (expected at most {layout.MAX_UNZIPPED_BYTES})")
+        raise WorkbookRejected(c.errors)
+    if "xl/workbook.xml" not in names:
+        c.add("not_xlsx", None, None, None, "an .xlsx workbook",
+              "the file is a zip package but not an .xlsx workbook (expected the .xlsx workbook made by `shiwu template`)")
+        raise WorkbookRejected(c.errors)
+    try:
+        from openpyxl import load_workbook
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = load_workbook(path, data_only=False, read_only=False)
+    except Exception as exc:  # noqa: BLE001 - any parser failure is a rejection
+        c.add("unreadable", None, None, None, "an .xlsx workbook", f"the workbook cannot be read ({type(exc).__name__}: {exc})")
+        raise WorkbookRejected(c.errors) from None
+
+    # ---- sheets -----------------------------------------------------------------------------
+    expected_sheets = [SHEET_GUIDE, *DATA_SHEETS, SHEET_META]
+    present = list(wb.sheetnames)
+    for s in expected_sheets:
+        if s not in present:
+            if s == SHEET_META:
+                c.add("missing_meta", SHEET_META, None, None, "the hidden _meta sheet",
+                      "the hidden metadata sheet is missing (expected a workbook made by `shiwu template`)")
+            else:
+                c.add("missing_sheet", s, None, None, "sheet " + s,
+                      f"sheet is missing (expected the sheets {'、'.join(expected_sheets[:-1])}; do not rename or delete sheets)")
+    for s in present:
+        if s not in expected_sheets:
+            c.add("extra_sheet", s, None, s, "only the template's sheets",
+                  f"unexpected sheet {s!r} (expected only {'、'.join(expected_sheets[:-1])}; do not add or rename sheets)")
+
+    # ---- metadata ---------------------------------------------------------------------------
+    meta, meta_cells = {}, {}
+    if SHEET_META in present:
+        ws = wb[SHEET_META]
+        for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 50), max_col=2):
+            k, v = row[0].value, row[1].value
+            if isinstance(k, str):
+                meta[k.strip()] = v
+                meta_cells[k.strip()] = row[1].coordinate
+    project_no = period = None
+    region = common.DEFAULT_REGION
+    if SHEET_META in present:
+        for key in ("template_version", "project_no", "period_label", "region"):
+            if key not in meta or _blank(meta[key]):
+                c.add("missing_meta", SHEET_META, None, key, f"key {key}", f"metadata key {key!r} is missing (expected a workbook made by `shiwu template`)")
+        if str(meta.get("template_version", layout.TEMPLATE_VERSION)).strip() != layout.TEMPLATE_VERSION and not _blank(meta.get("template_version")):
+            c.add("template_version", SHEET_META, meta_cells.get("template_version"), meta.get("template_version"),
+                  f"template version {layout.TEMPLATE_VERSION}",
+                  f"template version {_show(meta.get('template_version'))} is not supported (expected {layout.TEMPLATE_VERSION}: download a new template)")
+        if not _blank(meta.get("region")):
+            region = str(meta["region"]).strip()
+        pn = meta.get("project_no")
+        if not _blank(pn):
+            try:
+                project_no = int(float(pn))
+                common.project_row(project_no, region)
+            except (ValueError, TypeError, KeyError):
+                c.add("unknown_project", SHEET_META, meta_cells.get("project_no"), pn, "a project number 1–10",
+                      f"{_show(pn)} is not a project of {region} (expected a project number 1–10)")
+                project_no = None
+        pl = meta.get("period_label")
+        if not _blank(pl):
+            try:
+                period = parse_period(str(pl).strip())
+                if period.freq != "Q":
+                    raise ValueError
+            except ValueError:
+                c.add("bad_period", SHEET_META, meta_cells.get("period_label"), pl, "a quarter such as 2025Q2",
+                      f"{_show(pl)} is not a quarter label (expected a quarter such as 2025Q2)")
+                period = None
+    if period is not None:
+        ref = meta_cells.get("period_label")
+        if not (common.PLAN_FIRST_YEAR <= period.year <= common.PLAN_LAST_YEAR):
+            c.add("period_not_open", SHEET_META, ref, period.label,
+                  f"a quarter of {common.PLAN_FIRST_YEAR}–{common.PLAN_LAST_YEAR}",
+                  f"period {period.label} is outside the plan years (expected a quarter of {common.PLAN_FIRST_YEAR}–{common.PLAN_LAST_YEAR})")
+        elif strict and period.own_start > today:
+            cur = common.quarter_of(today)
+            c.add("period_not_open", SHEET_META, ref, period.label, f"a finished quarter or the current one ({cur})",
+                  f"period {period.label} has not started yet (expected a finished quarter or the current one, {cur} or earlier)")
+    # file name vs metadata
+    stem = Path(fname).stem
+    for rx in _FILE_PERIOD:
+        m = rx.search(stem)
+        if m:
+            q = m.group(2)
+            fp = f"{m.group(1)}Q{_CN_Q.get(q, q)}"
+            if period is not None and fp != period.label:
+                c.add("period_filename_mismatch", SHEET_META, meta_cells.get("period_label"), fp, period.label,
+                      f"the file name says {fp} but the workbook is for {period.label} "
+                      f"(expected the file name and the workbook's period to agree: rename the file or use the {fp} template)")
+            break
+    if project_no is not None:
+        projs = common.projects(region)
+        own = str(common.project_row(project_no, region).get("short_zh", ""))
+        shorts = sorted([s for s in projs["short_zh"] if s], key=len, reverse=True) if not projs.empty else []
+        for s in shorts:
+            if s in stem:
+                if s != own and own not in stem:
+                    other = int(projs[projs["short_zh"] == s]["project_no"].iloc[0])
+                    c.add("project_filename_mismatch", SHEET_META, meta_cells.get("project_no"), s, own,
+                          f"the file name names project {other} ({s}) but the workbook is for project {project_no} ({own}) "
+                          f"(expected the file name and the workbook's project to agree)")
+                break
+
+    # ---- data sheets: layout ----------------------------------------------------------------
+    hdr_period = period or parse_period("2023Q1")
+    sheet_ok = {}
+    for s in DATA_SHEETS:
+        if s not in present:
+            continue
+        ws = wb[s]
+        sheet_ok[s] = _check_layout(c, ws, s, hdr_period, period is not None)
+
+    if project_no is None or period is None:
+        raise WorkbookRejected(c.errors)
+
+    proj = common.project_row(project_no, region)
+    label = f"{'一二三四五六七八九十'[project_no - 1]}、{proj['name_zh']}"
+    tg = common.targets_by_indicator(region)
+    if strict and reference is None:
+        reference = reference_from_store(region)
+    reference = reference or {}
+
+    actuals = _parse_indicators(c, wb[SHEET_IND], project_no, period, region, label, tg, reference, strict, fname,
+                                source_type) if sheet_ok.get(SHEET_IND) else []
+    tasks = _parse_tasks(c, wb[SHEET_TASK], project_no, period, region) if sheet_ok.get(SHEET_TASK) else []
+    probs = _parse_problems(c, wb[SHEET_PROB], project_no, period, region) if sheet_ok.get(SHEET_PROB) else []
+
+    if c.errors:
+        raise WorkbookRejected(c.errors)
+    sheets_present = []
+    if actuals:
+        sheets_present.append(SHEET_IND)
+    if tasks:
+        sheets_present.append(SHEET_TASK)
+    sheets_present.append(SHEET_PROB)  # an empty problem list means 无问题: the table counts as returned
+    return ParsedReturn(
+        project_no=project_no, period_label=period.label, region=region, sha256=sha, file_name=fname,
+        actuals=pd.DataFrame(actuals, columns=ACTUAL_COLUMNS),
+        task_progress=pd.DataFrame(tasks, columns=TASK_COLUMNS),
+        problems=pd.DataFrame(probs, columns=PROBLEM_COLUMNS),
+        sheets_present=sheets_present,
+        template_version=str(meta.get("template_version")),
+    )
+
+
+def _check_layout(c: _Collector, ws, sheet: str, p, period_known: bool) -> bool:
+    """Row limits, headers, merged cells in the data area, formulas anywhere. True if rows can be read."""
+    from openpyxl.utils import get_column_letter
+
+    cols = layout.columns(sheet, p)
+    ok = True
+    if ws.max_row > layout.MAX_ROWS:
+        c.add("too_many_rows", sheet, None, ws.max_row, f"at most {layout.MAX_ROWS} rows",
+              f"the sheet has {ws.max_row} rows (expected at most {layout.MAX_ROWS} rows)")
+        return False
+    headers = [ws.cell(layout.HEADER_ROW, j).value for j in range(1, max(ws.max_column, len(cols)) + 1)]
+    found = [h.strip() if isinstance(h, str) else h for h in headers]
+    expected = [col.header for col in cols]
+    for j, col in enumerate(cols, start=1):
+        got = found[j - 1] if j - 1 < len(found) else None
+        exp = col.header
+        if not period_known and col.key == "actual" and isinstance(got, str) and got.startswith("进展情况"):
+            continue
+        if got != exp:
+            ok = False
+            ref = f"{get_column_letter(j)}{layout.HEADER_ROW}"
+            if got is None or got == "":
+                msg = f"the header is empty (expected {exp!r}: do not delete, insert or move columns)"
+            else:
+                msg = f"the header is {_show(got)} (expected {exp!r}: do not rename, insert or move columns)"
+            c.add("header_mismatch", sheet, ref, got, exp, msg)
+    for exp in expected:
+        if exp not in found and not (not period_known and exp.startswith("进展情况")):
+            ok = False
+            c.add("missing_column", sheet, None, None, exp, f"column {exp!r} is missing (expected the template's columns {'、'.join(expected)})")
+    # anything to the right of the template's columns (header or data)
+    n = len(cols)
+    extra_cols = set()
+    for row in ws.iter_rows(min_row=layout.HEADER_ROW, max_row=ws.max_row, min_col=n + 1, max_col=max(ws.max_column, n + 1)):
+        for cell in row:
+            if not _blank(cell.value) and cell.column not in extra_cols:
+                extra_cols.add(cell.column)
+                ok = False
+                c.add("extra_column", sheet, cell.coordinate, cell.value, f"no column after {get_column_letter(n)}",
+                      f"unexpected value {_show(cell.value)} right of the template's last column {get_column_letter(n)} "
+                      f"(expected no extra columns)")
+    for rng in ws.merged_cells.ranges:
+        if rng.max_row >= layout.FIRST_DATA_ROW:
+            # reported, but the rows are still read (the top-left cell holds the value) so that
+            # the other problems of the sheet are reported too
+            c.add("merged_cells", sheet, rng.coord, None, "one value per cell",
+                  f"merged cells {rng.coord} in the data area (expected one value per cell: unmerge them)")
+    for row in ws.iter_rows(min_row=1, max_row=ws.max_row):
+        for cell in row:
+            v = cell.value
+            if cell.data_type == "f" or (isinstance(v, str) and v.startswith("=")) or type(v).__name__ in ("ArrayFormula", "DataTableFormula"):
+                text = v if isinstance(v, str) else getattr(v, "text", str(v))
+                c.add("formula", sheet, cell.coordinate, text, "a typed value",
+                      f"{_show(text)} is a formula (expected a typed value: copy and paste as values)")
+    return ok
+
+
+def _cells(ws, cols, r):
+    return {col.key: ws.cell(r, j) for j, col in enumerate(cols, start=1)}
+
+
+def _ref(cells, key):
+    return cells[key].coordinate
+
+
+def _parse_indicators(c, ws, project_no, p, region, label, tg, reference, strict, fname, source_type) -> list[dict]:
+    sheet = SHEET_IND
+    cols = layout.ind_columns(p)
+    cat_by_id = common.indicators_by_id(region)
+    seen: dict[str, int] = {}
+    out = []
+    inputs = ("unit", "actual", "confirm", "remark")
+    for r in range(layout.FIRST_DATA_ROW, ws.max_row + 1):
+        cells = _cells(ws, cols, r)
+        vals = {k: cells[k].value for k in cells}
+        if all(_blank(v) for v in vals.values()):
+            continue
+        ind_id = vals["indicator_id"]
+        if _blank(ind_id):
+            if any(not _blank(vals[k]) for k in ("actual", "confirm", "remark")):
+                c.add("missing_id", sheet, _ref(cells, "indicator_id"), None, "the indicator id of the row",
+                      "the row has values but no 指标编号 (expected an indicator row of the template; do not add rows)")
+            continue
+        ind_id = str(ind_id).strip()
+        if not _blank(vals["project"]) and str(vals["project"]).strip() != label:
+            c.add("project_mismatch", sheet, _ref(cells, "project"), vals["project"], label,
+                  f"{_show(vals['project'])} is another project (expected {label!r}: report each project in its own workbook)")
+        ind = cat_by_id.get(ind_id)
+        if ind is None:
+            c.add("unknown_indicator", sheet, _ref(cells, "indicator_id"), ind_id, "an indicator id of the template",
+                  f"{ind_id!r} is not an indicator of the catalog (expected the template's indicator ids; do not edit 指标编号)")
+            continue
+        if str(ind.get("project_no", "")) != str(project_no):
+            c.add("foreign_indicator", sheet, _ref(cells, "indicator_id"), ind_id, f"an indicator of project {project_no}",
+                  f"{ind_id!r} belongs to project {ind.get('project_no') or '—'} (expected an indicator of project {project_no})")
+            continue
+        if ind_id in seen:
+            c.add("duplicate_indicator", sheet, _ref(cells, "indicator_id"), ind_id, "each indicator once",
+                  f"{ind_id!r} appears twice, in rows {seen[ind_id]} and {r} (expected each indicator once)")
+            continue
+        seen[ind_id] = r
+        confirm = _read_choice(c, sheet, _ref(cells, "confirm"), vals["confirm"], layout.YES_NO, "confirm")
+        remark = _read_text(c, sheet, _ref(cells, "remark"), vals["remark"])
+        responsible = _read_text(c, sheet, _ref(cells, "responsible"), vals["responsible"])
+        if _blank(vals["actual"]):
+            continue  # not reported this period
+        cat_unit = ind.get("unit") or ""
+        unit_cell = vals["unit"]
+        expected_num = "a percentage, e.g. 30" if cat_unit in ("%", "％") else (f"a number in {cat_unit}" if cat_unit else "a number")
+        value = _read_number(c, sheet, _ref(cells, "actual"), cells["actual"], expected_num)
+        unit = None
+        if _blank(unit_cell):
+            if cat_unit:
+                unit = cat_unit
+            else:
+                c.add("unit_missing", sheet, _ref(cells, "unit"), None, "a unit", "the value has no unit (expected a unit in 单位, e.g. 亿元、个、%)")
+        else:
+            us = str(unit_cell).strip()
+            if not common.is_known_unit(us):
+                opts = "、".join(common.compatible_units(cat_unit)) if cat_unit else "a unit of the vocabulary"
+                c.add("unknown_unit", sheet, _ref(cells, "unit"), unit_cell, opts,
+                      f"{_show(unit_cell)} is not a known unit (expected {opts})")
+            elif cat_unit and common.base_unit(us) != common.base_unit(cat_unit):
+                opts = "、".join(common.compatible_units(cat_unit))
+                c.add("wrong_unit", sheet, _ref(cells, "unit"), unit_cell, opts,
+                      f"{_show(unit_cell)} is not a unit of this indicator (expected {cat_unit} or a unit convertible to it: {opts})")
+            else:
+                unit = common.canonical_unit(us)
+        if value is None or unit is None:
+            continue
+        confirmed = confirm == "是"
+        if confirmed and not remark:
+            c.add("confirm_without_reason", sheet, _ref(cells, "remark"), None, "a reason in 说明",
+                  "确认异常值 is 是 but 说明 is empty (expected the reason for the unusual value in 说明)")
+        store_unit = cat_unit or unit
+        value_base = common.to_base(value, unit)
+        value_store = common.from_base(value_base, store_unit) if unit != store_unit else value
+        measure = ind.get("measure") or ""
+        base = common.base_unit(store_unit)
+        vref = _ref(cells, "actual")
+        if value < 0 and measure in ("flow", "stock", "share") and not confirmed:
+            c.add("negative_amount", sheet, vref, value, "an amount ≥ 0",
+                  f"{_show(value)} is negative (expected an amount ≥ 0; a decrease is reported as a growth rate — "
+                  f"if it is really negative, set 确认异常值 to 是 and explain in 说明)")
+        if strict and not confirmed:
+            if (measure == "rate" or base == "pct" and "增" in str(ind.get("name_zh", ""))) and abs(value_store) > GROWTH_LIMIT:
+                c.add("implausible_growth", sheet, vref, value, "a growth rate between -100 and 100",
+                      f"{_show(value)}% is a growth rate beyond ±100% (expected between -100 and 100; "
+                      f"if it is right, set 确认异常值 to 是 and explain in 说明)")
+            elif measure != "rate" and value_base != 0:
+                refv = _reference_value(ind_id, p.label, reference, tg, p.year)
+                if refv is not None:
+                    rv, desc = refv
+                    ratio = abs(value_base / rv)
+                    if ratio >= MAGNITUDE_LIMIT or ratio <= 1 / MAGNITUDE_LIMIT:
+                        c.add("implausible_magnitude", sheet, vref, value, f"the order of magnitude of {desc}",
+                              f"{_show(value)} {unit} is {ratio:.3g} times {desc} (expected the same order of magnitude: "
+                              f"check the unit, e.g. 万元 vs 亿元; if it is right, set 确认异常值 to 是 and explain in 说明)")
+        note = []
+        if unit != store_unit:
+            note.append(f"填报值 {common._units().format_number(value)}{unit}")
+        if confirmed:
+            note.append("确认异常值")
+        if remark:
+            note.append(remark)
+        if responsible:
+            note.append(f"责任单位：{responsible}")
+        ytd = common.ytd_for(measure)
+        out.append({
+            "region": region, "indicator_id": ind_id, "period_label": p.label, "freq": "Q", "year": p.year,
+            "period_start": p.start(ytd), "period_end": p.end, "ytd": ytd,
+            "value": value_store, "unit": store_unit, "value_base": value_base, "base_unit": base,
+            "source_type": source_type, "quote": f"{fname} {sheet}!{vref}", "note": "；".join(note) or None,
+        })
+    return out
+
+
+def _parse_tasks(c, ws, project_no, p, region) -> list[dict]:
+    sheet = SHEET_TASK
+    cols = layout.task_columns(p)
+    known = set(common.key_tasks(project_no, region).get("task_id", pd.Series(dtype=str)))
+    seen: dict[str, int] = {}
+    out = []
+    for r in range(layout.FIRST_DATA_ROW, ws.max_row + 1):
+        cells = _cells(ws, cols, r)
+        vals = {k: cells[k].value for k in cells}
+        if all(_blank(vals[k]) for k in ("status", "progress_pct", "progress_text")):
+            continue
+        tid = vals["task_id"]
+        if _blank(tid):
+            c.add("missing_id", sheet, _ref(cells, "task_id"), None, "the task id of the row",
+                  "the row has values but no 任务编号 (expected a task row of the template; do not add rows)")
+            continue
+        tid = str(tid).strip()
+        if tid not in known:
+            c.add("unknown_task", sheet, _ref(cells, "task_id"), tid, f"a key task of project {project_no}",
+                  f"{tid!r} is not a key task of project {project_no} (expected the template's task ids; do not edit 任务编号)")
+            continue
+        if tid in seen:
+            c.add("duplicate_task", sheet, _ref(cells, "task_id"), tid, "each task once",
+                  f"{tid!r} appears twice, in rows {seen[tid]} and {r} (expected each task once)")
+            continue
+        seen[tid] = r
+        status = _read_choice(c, sheet, _ref(cells, "status"), vals["status"], layout.STATUSES, "status")
+        if _blank(vals["status"]):
+            c.add("status_missing", sheet, _ref(cells, "status"), None, "one of " + "、".join(layout.STATUSES),
+                  f"progress is reported but 状态 is empty (expected one of {'、'.join(layout.STATUSES)})")
+        pct = None
+        if not _blank(vals["progress_pct"]):
+            pct = _read_number(c, sheet, _ref(cells, "progress_pct"), cells["progress_pct"], "a progress percentage 0–100")
+            if pct is not None and not (0 <= pct <= 100):
+                c.add("progress_range", sheet, _ref(cells, "progress_pct"), pct, "a number between 0 and 100",
+                      f"{_show(pct)} is outside 0–100 (expected a progress percentage between 0 and 100)")
+                pct = None
+        if status == "已完成" and pct is not None and pct < 100:
+            c.add("progress_inconsistent", sheet, _ref(cells, "progress_pct"), pct, "100 for a finished task",
+                  f"{_show(pct)} is below 100 for a task whose 状态 is 已完成 (expected 100, or another 状态)")
+        text = _read_text(c, sheet, _ref(cells, "progress_text"), vals["progress_text"])
+        due = _read_text(c, sheet, _ref(cells, "due"), vals["due"])
+        lead = _read_text(c, sheet, _ref(cells, "lead_unit"), vals["lead_unit"])
+        partners = _read_text(c, sheet, _ref(cells, "partner_units"), vals["partner_units"])
+        if status is None:
+            continue
+        out.append({"region": region, "project_no": project_no, "task_id": tid, "period_label": p.label,
+                    "status": status, "progress_pct": pct, "progress_text": text, "due": due,
+                    "lead_unit": lead, "partner_units": partners})
+    return out
+
+
+def _parse_problems(c, ws, project_no, p, region) -> list[dict]:
+    sheet = SHEET_PROB
+    cols = layout.prob_columns(p)
+    seen: dict[str, int] = {}
+    out = []
+    k_new = 0
+    for r in range(layout.FIRST_DATA_ROW, ws.max_row + 1):
+        cells = _cells(ws, cols, r)
+        vals = {k: cells[k].value for k in cells}
+        pid = None if _blank(vals["problem_id"]) else str(vals["problem_id"]).strip()
+        keys = ("problem_text", "due", "progress_text", "struck_off") if pid is None else \
+            ("problem_text", "due", "progress_text", "responsible", "struck_off")
+        if all(_blank(vals[k]) for k in keys):
+            continue
+        if pid is None:
+            k_new += 1
+            pid = f"p{project_no:02d}-{p.label}-{k_new:02d}"
+        elif pid in seen:
+            c.add("duplicate_problem", sheet, _ref(cells, "problem_id"), pid, "each problem once",
+                  f"{pid!r} appears twice, in rows {seen[pid]} and {r} (expected each problem once)")
+            continue
+        seen[pid] = r
+        text = _read_text(c, sheet, _ref(cells, "problem_text"), vals["problem_text"])
+        if not text:
+            c.add("problem_text_missing", sheet, _ref(cells, "problem_text"), None, "the problem's description",
+                  "the row has values but 问题清单 is empty (expected the problem's description)")
+        due = _read_date(c, sheet, _ref(cells, "due"), vals["due"])
+        if _blank(vals["due"]) and _blank(vals["problem_id"]):
+            c.add("due_missing", sheet, _ref(cells, "due"), None, "a date such as 2025-09-30",
+                  "a new problem has no 销号时限 (expected a date such as 2025-09-30)")
+        struck = _read_choice(c, sheet, _ref(cells, "struck_off"), vals["struck_off"], layout.YES_NO, "struck")
+        progress = _read_text(c, sheet, _ref(cells, "progress_text"), vals["progress_text"])
+        responsible = _read_text(c, sheet, _ref(cells, "responsible"), vals["responsible"])
+        out.append({"region": region, "project_no": project_no, "problem_id": pid, "period_label": p.label,
+                    "problem_text": text or "", "due": due, "progress_text": progress,
+                    "responsible": responsible, "struck_off": struck == "是"})
+    return out

@@ -1,0 +1,123 @@
+"""The quarterly return workbook: layout, round trip through ingest into the store, LibreOffice."""
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+
+from returns_helpers import build_store, connect, fill, make_data_dir, set_env, soffice
+
+PERIOD = "2025Q2"
+
+
+@pytest.fixture()
+def env(tmp_path, monkeypatch):
+    data = make_data_dir(tmp_path)
+    set_env(monkeypatch, tmp_path, data)
+    return data
+
+
+def test_template_layout(env, tmp_path):
+    from shiwu_lib.returns import layout
+    from shiwu_lib.returns.template import write_template
+
+    carried = [{"problem_id": "p01-2025Q1-01", "problem_text": "用地报批进度滞后", "due": "2025-09-30", "responsible": "自规局"}]
+    out = write_template(1, "2023Q1", tmp_path / "扩投资_2023Q1.xlsx", problems=carried)
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["填报说明", "主要指标进度表", "重点任务进度表", "问题销号进度表", "_meta"]
+    assert wb["_meta"].sheet_state == "hidden"
+    meta = {r[0]: r[1] for r in wb["_meta"].iter_rows(min_row=2, values_only=True)}
+    assert meta["project_no"] == 1 and meta["period_label"] == "2023Q1" and meta["region"] == "义乌"
+    assert meta["template_version"] == layout.TEMPLATE_VERSION
+    ws = wb["主要指标进度表"]
+    assert ws.protection.sheet and ws.freeze_panes == "E5"
+    headers = [c.value for c in ws[layout.HEADER_ROW]]
+    assert headers[:9] == ["十项重大工程", "层级", "指标编号", "主要指标", "单位", "一季度", "上半年", "三季度", "全年"]
+    assert "1-3月累计" in headers[10]
+    # quarterly targets of 2023 annex 3 (新建项目开工率 30% / 60% / 85%) are pre-filled
+    rows = {ws.cell(r, 3).value: r for r in range(5, ws.max_row + 1)}
+    start_rate = [i for i in rows if i and "start_rate" in i and ws.cell(rows[i], 6).value == 30]
+    assert start_rate, "annex-3 quarterly target 30% not pre-filled"
+    r = rows[start_rate[0]]
+    assert [ws.cell(r, j).value for j in (6, 7, 8)] == [30, 60, 85]
+    # input cells unlocked, locked cells locked; validations present
+    assert ws.cell(5, 11).protection.locked is False and ws.cell(5, 4).protection.locked is True
+    kinds = {dv.type for dv in ws.data_validations.dataValidation}
+    assert {"decimal", "list"} <= kinds
+    wt = wb["重点任务进度表"]
+    assert wt.cell(5, 2).value == "p01-t01"
+    assert any(dv.type == "decimal" and dv.formula1 == "0" and dv.formula2 == "100" for dv in wt.data_validations.dataValidation)
+    wp = wb["问题销号进度表"]
+    assert wp.cell(5, 2).value == "p01-2025Q1-01" and wp.cell(5, 4).value == dt.datetime(2025, 9, 30)
+    blank_rows = [r for r in range(5, wp.max_row + 1) if wp.cell(r, 2).value is None]
+    assert len(blank_rows) == layout.BLANK_PROBLEM_ROWS
+    assert any(dv.type == "date" for dv in wp.data_validations.dataValidation)
+    guide = "\n".join(str(c.value) for c in wb["填报说明"]["A"] if c.value)
+    assert "2023年04月10日" in guide and "总专班办公室（市发改局）" in guide and "沿用同一清单" in guide
+
+
+def test_round_trip_into_store(env, tmp_path):
+    from shiwu_lib.returns.archive import ingest_files
+    from shiwu_lib.returns.template import write_template
+
+    build_store(demo=False)
+    blank = write_template(1, PERIOD, tmp_path / "blank.xlsx", problems=[])
+    filled = fill(
+        blank, tmp_path / "in" / f"扩投资_{PERIOD}.xlsx", PERIOD,
+        ind={"p01_fai_growth": {"actual": 12.5},
+             "p01_fai": {"actual": 2500000, "unit": "万元"},          # typed in 万元: stored as 250 亿元
+             "p01_major_project_investment": {"actual": 180.25, "remark": "1-6月累计"}},
+        tasks={"p01-t01": {"status": "推进中", "progress_pct": 55, "progress_text": "按序时推进"},
+               "p01-t02": {"status": "已完成", "progress_pct": 100}},
+        new_problems=[{"problem_text": "铁路枢纽项目征迁难度大", "due": dt.date(2025, 12, 31),
+                       "responsible": "铁路枢纽指挥部", "progress_text": "已上报召集人协调", "struck_off": "否"}],
+    )
+    received = dt.datetime(2025, 7, 8, 10, 0, 0)
+    report = ingest_files([filled], received_at=received, today=dt.date(2025, 7, 8))
+    assert report.exit_code == 0, "\n".join(report.lines())
+    assert [r.status for r in report.results] == ["accepted"]
+    con = connect()
+    try:
+        got = dict(con.execute(
+            "SELECT indicator_id, value FROM actuals WHERE source_type = 'return' ORDER BY 1").fetchall())
+        assert got == {"p01_fai": 250.0, "p01_fai_growth": 12.5, "p01_major_project_investment": 180.25}
+        row = con.execute("""SELECT unit, value_base, base_unit, period_label, freq, ytd, period_start, period_end,
+                                    reported_at, quote FROM actuals WHERE indicator_id = 'p01_fai'""").fetchone()
+        assert row[:6] == ("亿元", 2.5e10, "yuan", PERIOD, "Q", True)
+        assert row[6:8] == (dt.date(2025, 1, 1), dt.date(2025, 6, 30))
+        assert row[8] == received
+        assert row[9].startswith(f"扩投资_{PERIOD}.xlsx 主要指标进度表!K")
+        tasks = con.execute("SELECT task_id, status, progress_pct FROM task_progress ORDER BY 1").fetchall()
+        assert tasks == [("p01-t01", "推进中", 55.0), ("p01-t02", "已完成", 100.0)]
+        probs = con.execute("SELECT problem_id, problem_text, due, struck_off FROM problems").fetchall()
+        assert probs == [("p01-2025Q2-01", "铁路枢纽项目征迁难度大", dt.date(2025, 12, 31), False)]
+        sheets = {r[0] for r in con.execute("SELECT sheet FROM return_sheets WHERE period_label = ?", [PERIOD]).fetchall()}
+        assert sheets == {"主要指标进度表", "重点任务进度表", "问题销号进度表"}
+        sub = con.execute("SELECT source_type, file_name, n_rows, received_at FROM submissions WHERE source_type = 'return'").fetchone()
+        assert sub == ("return", f"扩投资_{PERIOD}.xlsx", 6, received)
+    finally:
+        con.close()
+    # the next quarter's template carries the open problem over, from the store
+    nxt = write_template(1, "2025Q3", tmp_path / "next.xlsx")
+    wp = load_workbook(nxt)["问题销号进度表"]
+    assert wp.cell(5, 2).value == "p01-2025Q2-01" and wp.cell(5, 3).value == "铁路枢纽项目征迁难度大"
+
+
+def test_libreoffice_converts_template(env, tmp_path):
+    exe = soffice()
+    if exe is None:
+        pytest.skip("LibreOffice (soffice) is not installed: cannot check that the template opens in it")
+    from shiwu_lib.returns.template import write_template
+
+    out = write_template(10, PERIOD, tmp_path / "七优享_2025Q2.xlsx", problems=[])
+    profile = tmp_path / "lo-profile"
+    res = subprocess.run(
+        [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(out)],
+        capture_output=True, text=True, timeout=180)
+    pdf = tmp_path / "七优享_2025Q2.pdf"
+    assert res.returncode == 0, res.stderr
+    assert pdf.exists() and pdf.stat().st_size > 10_000, (res.stdout, res.stderr)
+    assert pdf.read_bytes()[:5] == b"%PDF-"
