@@ -79,7 +79,7 @@ def write_pngs(items, width: int = 1280, height: int = 720, scale: float = 2) ->
 # label when any value it shows is demo data.
 # ----------------------------------------------------------------------------------------------
 
-PLOT_CONFIG = {"displaylogo": False, "responsive": True,
+PLOT_CONFIG = {"displaylogo": False,
                "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "toggleSpikelines"]}
 PATH_COLOUR = "#1f5fbf"       # the target path
 STRETCH_COLOUR = "#7a9cd6"    # 力争 (stretch) target path, dashed
@@ -185,7 +185,7 @@ def trajectory(data: dict) -> go.Figure:
     for a in data.get("annual", []):
         fig.add_scatter(
             x=a["x"], y=a["y"], mode="markers", name=a["name"],
-            marker=dict(symbol="line-ew-open", size=26, line=dict(width=3, color=PATH_COLOUR)),
+            marker=dict(symbol="line-ew-open", size=26, color=PATH_COLOUR, line=dict(width=3, color=PATH_COLOUR)),
             hovertemplate=a["name"] + "<br>%{x|%Y年}：%{y:,.4~g}" + unit + "<extra></extra>",
         )
     b = data.get("baseline")

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "template": ("shiwu_lib.returns.cli", "cli_template", "write the progress workbook a lead unit fills in"),
     "ingest": ("shiwu_lib.returns.cli", "cli_ingest", "validate and load returned workbooks"),
     "missing": ("shiwu_lib.returns.cli", "cli_missing", "催报: which projects have not returned which tables"),
+    "pack": ("shiwu_lib.pack", "cli_pack", "quarterly pack: chart PNGs, the 晾晒 Excel workbook and the briefing text"),
 }
 
 
@@ -96,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     m = ps["missing"]
     m.add_argument("--period", required=True, help="quarter, e.g. 2025Q2")
     _fmt_arg(m)
+    k = ps["pack"]
+    k.add_argument("--as-of", dest="as_of", type=_date, default=None, help="report date (default: latest quarter end with data)")
+    k.add_argument("--out", default=None, help="output folder (default test-artifacts/pack-<date>)")
     return parser
 
 

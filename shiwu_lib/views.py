@@ -43,10 +43,11 @@ The ranking (晾晒) is the engine's :func:`shiwu_lib.progress.rank` (mean perce
 Headline indicator of a card — :func:`choose_headline`
 -----------------------------------------------------
 Among the project's firm targets: those with data first, then in play at R, then on a core
-indicator (the indicator's ``core``/``is_core`` flag when the catalog has one, else Yiwu-level
-(义乌) and plan-text (正文) indicators), then five-year before three-year before annual targets,
-span targets before single-year ones, cumulative flows and levels before counts, shares/ratios and
-growth rates, the later target year, then the target id.
+indicator (when the catalog flags 核心指标 with a ``core`` column; it does not yet), then five-year
+before three-year before annual targets, span targets (2023—2027) before single-year ones, money
+amounts (亿元) first, amounts before stock counts before cumulative counts before shares/ratios
+before growth rates, then the plan's own order (target id). With the current catalog this picks,
+e.g., 五年完成重大项目投资2000亿元 for 一 and 中欧班列年开行数2000列 for 五.
 """
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ import html
 import logging
 import math
 import os
+import re
 import sys
 from datetime import date
 from typing import Iterable
@@ -72,7 +74,6 @@ BEHIND_QUORUM = 1 / 3
 STATUS_COLOURS = {GREEN: "#2e9d4c", YELLOW: "#e0a800", RED: "#d63a2f", GREY: "#9aa0a6"}
 SECTION_ORDER = {"five_year": 0, "three_year": 1, "annual_2023": 2}
 KIND_ORDER = {"cumulative_flow": 0, "level": 0, "count": 1, "share": 2, "ratio": 2, "growth_rate": 3}
-CORE_LEVELS = ("义乌", "正文")
 TASK_STATUS_COLOURS = {"已完成": GREEN, "推进中": "#1f5fbf", "未启动": GREY, "滞后": RED}
 CONTACT = "总专班办公室（市发改局）"
 
@@ -102,13 +103,28 @@ def query_params() -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(qs).items()}
 
 
+def _server_stderr():
+    """A stream to the kernel process's real stderr, which Voila writes to its log.
+
+    ipykernel captures file descriptor 2 and forwards it to the page as an stderr output
+    (``capture_fd_output``), so ``sys.__stderr__`` would show log lines on the dashboard; the copy
+    of the original descriptor it keeps (``_original_stdstream_copy``) does not."""
+    fd = getattr(sys.stderr, "_original_stdstream_copy", None)
+    if isinstance(fd, int):
+        try:
+            return os.fdopen(os.dup(fd), "w", buffering=1, encoding="utf-8", errors="replace")
+        except OSError:
+            pass
+    return sys.__stderr__ or sys.stderr
+
+
 def _setup_logging() -> None:
     """Log records and Python warnings go to the kernel's real stderr (Voila's log), never to the
     page: a warning printed in a cell would show up as an stderr block on the dashboard."""
     if not any(getattr(h, "_shiwu", False) for h in log.handlers):
-        h = logging.StreamHandler(sys.__stderr__ or sys.stderr)
+        h = logging.StreamHandler(_server_stderr())
         h._shiwu = True  # type: ignore[attr-defined]
-        h.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        h.setFormatter(logging.Formatter(f"%(asctime)s %(name)s[{os.environ.get('VOILA_KERNEL_ID', '')[:8]}] %(levelname)s %(message)s"))
         log.addHandler(h)
         log.setLevel(logging.INFO)
         log.propagate = False
@@ -119,9 +135,37 @@ def _setup_logging() -> None:
 
 
 def _open_db():
+    """Open the store read-only for one render, with the engine's repeated reads memoized."""
     import shiwu_lib as sw
 
-    return sw.open()
+    return memoize_reads(sw.open())
+
+
+def memoize_reads(db):
+    """Cache ``db.targets(project_no)`` and ``db._observations(as_of)`` on this instance.
+
+    ``Database.trajectory`` reads all targets twice and every indicator's observations on each
+    call; a project page draws up to ~20 trajectories, so one render repeats the same reads ~40
+    times (~0.15 s each). The store is read-only and a render is short-lived, so the cache is safe;
+    it lives as long as the connection (one render)."""
+    cache: dict = {}
+    targets, observations = db.targets, db._observations
+
+    def cached_targets(project_no=None):
+        key = ("targets", None if project_no is None else int(project_no))
+        if key not in cache:
+            cache[key] = targets(project_no)
+        return cache[key]
+
+    def cached_observations(as_of):
+        key = ("obs", as_of)
+        if key not in cache:
+            cache[key] = observations(as_of)
+        return cache[key]
+
+    db.targets = cached_targets
+    db._observations = cached_observations
+    return db
 
 
 # ----------------------------------------------------------------------------------------------
@@ -187,11 +231,40 @@ def _isnan(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or (v is pd.NA)
 
 
-def choose_headline(st: pd.DataFrame, report_date: date, core_ids: set[str] | None = None):
-    """The headline target of a project (a row of ``st``) or None (see the module doc).
+COUNT_BASES = ("count", "person", "person_time")
 
-    ``st``: the project's rows of ``db.status()``; ``core_ids``: indicator ids counted as core
-    (None: every indicator).
+
+def headline_kind_rank(kind: str, unit: str | None) -> int:
+    """Amounts first (cumulative flows and levels of money, area, capacity …), then stock counts
+    (高新技术企业累计500家), then cumulative counts (建成2家实验室), shares / ratios, growth rates."""
+    from . import units
+
+    try:
+        base = units.base_unit(unit) if unit else ""
+    except Exception:  # noqa: BLE001 - unknown unit: treat as an amount
+        base = ""
+    if kind in ("cumulative_flow", "level"):
+        return 2 if (kind == "cumulative_flow" and base in COUNT_BASES) else 0
+    return {"count": 1, "share": 3, "ratio": 3, "growth_rate": 4}.get(kind, 5)
+
+
+def _is_money(unit) -> bool:
+    from . import units
+
+    try:
+        return bool(unit) and units.base_unit(unit) == "yuan"
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def choose_headline(st: pd.DataFrame, report_date: date, core_ids: set[str] | None = None):
+    """The headline target of a project (a row of ``st``) or None.
+
+    Among the firm targets, the first by: has data; in play at ``report_date``; on a core indicator
+    (``core_ids``; None = every indicator); five-year before three-year before annual sections;
+    span (2023—2027) before single-year targets; money amounts (亿元) first; amounts before stock
+    counts before cumulative counts before shares/ratios before growth rates
+    (:func:`headline_kind_rank`); then catalog order (``target_id``: the plan's own order).
     """
     if st is None or st.empty:
         return None
@@ -210,8 +283,8 @@ def choose_headline(st: pd.DataFrame, report_date: date, core_ids: set[str] | No
             0 if core else 1,
             SECTION_ORDER.get(r["section"], 9),
             0 if is_span(r["period"]) else 1,
-            KIND_ORDER.get(r["kind"], 9),
-            -int(r["target_year"]),
+            0 if _is_money(r.get("unit")) else 1,
+            headline_kind_rank(r["kind"], r.get("unit")),
             str(r["target_id"]),
         )
 
@@ -285,14 +358,15 @@ def default_report_date(db, dates: list[date]) -> date:
 
 
 def core_indicator_ids(db) -> set[str] | None:
+    """Indicators flagged core (核心指标) by the catalog (a ``core``/``is_core`` column of
+    ``indicators``), or None when the catalog does not flag them (then every indicator counts)."""
     cols = set(db.sql("SELECT * FROM indicators LIMIT 0").columns)
     for c in ("core", "is_core"):
         if c in cols:
             df = db.sql(f"SELECT indicator_id FROM indicators WHERE region = ? AND coalesce(TRY_CAST({c} AS BOOLEAN), false)",
                         [db.region])
-            return set(df["indicator_id"])
-    df = db.sql("SELECT indicator_id FROM indicators WHERE region = ? AND level IN ('义乌', '正文')", [db.region])
-    return set(df["indicator_id"]) or None
+            return set(df["indicator_id"]) or None
+    return None
 
 
 def demo_loaded(db) -> bool:
@@ -317,59 +391,39 @@ def _parse_date(s, dates: list[date]) -> date | None:
     return d if d in dates else None
 
 
-def late_returns(db, period_label: str, known_at: date) -> pd.DataFrame:
+def late_returns(db, period_label: str, today: date | None = None) -> pd.DataFrame:
     """催报: which projects have not returned which of the three tables for ``period_label``.
 
-    Uses ``shiwu_lib.returns.missing.missing_returns`` when it is available; otherwise the same
-    question in SQL over ``return_sheets``. Columns: project_no, project, lead_unit, missing, deadline,
-    overdue.
+    ``shiwu_lib.returns.missing.missing_returns`` (one row per project and table) grouped to one row
+    per project; if that module is missing, the same question in SQL over ``return_sheets``.
+    Columns: project_no, project, lead_unit, missing (the tables, 、-separated), deadline, overdue.
+    Overdue is judged on ``today`` (default: today): a return is due 10 days after the quarter.
     """
-    from .returns.common import DATA_SHEETS, DEADLINE_DAYS  # the three sheets and the 10-day deadline
-
-    y, q = int(period_label[:4]), int(period_label[-1])
     from .api import quarter_end
+    from .returns.common import DATA_SHEETS, DEADLINE_DAYS
 
-    q_end = quarter_end(date(y, q * 3, 1))
-    deadline = q_end + pd.Timedelta(days=DEADLINE_DAYS)
+    today = today or date.today()
+    y, q = int(period_label[:4]), int(period_label[-1])
+    deadline = quarter_end(date(y, q * 3, 1)) + pd.Timedelta(days=DEADLINE_DAYS)
     deadline = deadline.date() if hasattr(deadline, "date") else deadline
     projects = db.projects()[["project_no", "short_zh", "lead_unit"]]
-    got = None
     try:
-        from .returns.missing import missing_returns  # type: ignore
+        from .returns.missing import missing_returns
 
-        got = missing_returns(db.con, period_label)
+        rows = missing_returns(db.con, period_label, region=db.region, today=today)[["project_no", "sheet"]]
     except ImportError:
-        got = None
-    except Exception:  # noqa: BLE001 - fall back to our own query, log why
-        log.exception("missing_returns(%s) failed; using the SQL fallback", period_label)
-        got = None
-    if isinstance(got, pd.DataFrame) and "project_no" in got.columns:
-        sheet_col = next((c for c in ("sheet", "missing_sheets", "sheets", "missing") if c in got.columns), None)
-        rows = []
-        for no, g in got.groupby("project_no", sort=True):
-            if sheet_col is None:
-                missing = "、".join(DATA_SHEETS)
-            else:
-                vals = []
-                for v in g[sheet_col]:
-                    vals.extend(v if isinstance(v, (list, tuple)) else str(v).replace(";", "、").split("、"))
-                missing = "、".join(dict.fromkeys(x for x in vals if x))
-            rows.append({"project_no": int(no), "missing": missing})
-        df = pd.DataFrame(rows, columns=["project_no", "missing"])
-    else:
         have = db.sql("SELECT DISTINCT project_no, sheet FROM return_sheets WHERE region = ? AND period_label = ?",
                       [db.region, period_label])
-        rows = []
-        for no in projects["project_no"]:
-            got_sheets = set(have.loc[have["project_no"] == no, "sheet"])
-            missing = [s for s in DATA_SHEETS if s not in got_sheets]
-            if missing:
-                rows.append({"project_no": int(no), "missing": "、".join(missing)})
-        df = pd.DataFrame(rows, columns=["project_no", "missing"])
+        got = set(zip(have["project_no"].astype(int), have["sheet"]))
+        rows = pd.DataFrame([{"project_no": int(n), "sheet": s} for n in projects["project_no"] for s in DATA_SHEETS
+                             if (int(n), s) not in got], columns=["project_no", "sheet"])
+    order = {s: i for i, s in enumerate(DATA_SHEETS)}
+    df = (rows.assign(_o=rows["sheet"].map(order)).sort_values(["project_no", "_o"])
+          .groupby("project_no", sort=True)["sheet"].agg("、".join).rename("missing").reset_index())
     df = df.merge(projects, on="project_no", how="left")
     df["project"] = [project_label(n, s) for n, s in zip(df["project_no"], df["short_zh"])]
     df["deadline"] = deadline
-    df["overdue"] = known_at > deadline
+    df["overdue"] = today > deadline
     return df[["project_no", "project", "lead_unit", "missing", "deadline", "overdue"]]
 
 
@@ -445,6 +499,28 @@ def figure_bundle(fig) -> dict:
     return {"application/vnd.plotly.v1+json": d}
 
 
+def warm_up() -> None:
+    """Build and serialise one figure of each kind with dummy data, so a preheated kernel has the
+    Plotly validators and JSON encoder loaded before the visit (~1–2 s of the first chart)."""
+    from . import charts
+
+    try:
+        d = pd.DataFrame({"label": ["一", "二"], "score": [1.0, -1.0], "status": [GREEN, RED], "hover": ["", ""],
+                          "gap_pct": [10.0, 20.0], "completion": [0.5, 0.7], "on_track": [False, True]})
+        figs = [charts.ranking_bars(d, demo=True), charts.gap_to_target(d, "t"), charts.midpoint_completion(d),
+                charts.trajectory({"title": "t", "unit": "亿元", "paths": [{"name": "p", "x": [pd.Timestamp("2023-01-01")], "y": [1.0]}],
+                                   "annual": [{"name": "a", "x": [pd.Timestamp("2023-12-31")], "y": [1.0]}],
+                                   "baseline": {"x": pd.Timestamp("2022-12-31"), "y": 0.0, "label": ""},
+                                   "actual": pd.DataFrame({"date": [pd.Timestamp("2023-03-31")], "value": [1.0], "text": [""]}),
+                                   "projection": {"x": [pd.Timestamp("2023-03-31"), pd.Timestamp("2027-12-31")], "y": [1.0, 2.0], "text": ""},
+                                   "midpoint": {"x": pd.Timestamp("2025-12-31"), "y": 1.0, "text": ""},
+                                   "report_date": date(2023, 3, 31), "demo": True})]
+        for f in figs:
+            figure_bundle(f)
+    except Exception:  # noqa: BLE001 - warming up is optional
+        log.exception("warm-up failed")
+
+
 def show_figure(fig) -> None:
     """Display a Plotly figure (rendered by the jupyterlab-plotly extension in Voila and JupyterLab)."""
     from IPython.display import display
@@ -457,8 +533,13 @@ def demo_badge(title: str = "含部门报表示例数据（演示用，非真实
 
 
 def light_dot(status: str) -> str:
+    """A coloured dot followed by the light's name, kept on one line."""
     c = STATUS_COLOURS.get(status, STATUS_COLOURS[GREY])
     return f'<span class="shiwu-dot" style="background:{c}"></span>'
+
+
+def light_cell(status: str) -> str:
+    return f'<span style="white-space:nowrap">{light_dot(status)}{fmt.status_zh(status)}</span>'
 
 
 def light_chip(status: str, attrs: str = "") -> str:
@@ -580,11 +661,14 @@ def card_html(r: dict | pd.Series, report_date: date) -> str:
         if head["kind"] != "growth_rate" and not _isnan(head.get("completion")):
             parts.append(f'<div class="shiwu-reason">完成{fmt.share(head["completion"])} · 序时进度{fmt.share(head["time_progress"])}</div>')
             parts.append(_progress_bar(head["completion"], head["time_progress"], head["status"]))
-        parts.append(f'<div class="shiwu-reason">{esc(str(head.get("reason") or ""))}</div>')
+        reason = str(head.get("reason") or "")
+        if head["kind"] != "growth_rate" and not _isnan(head.get("completion")):
+            reason = re.sub(r"^完成-?\d+%，", "", reason)  # the completion is on the line above
+        parts.append(f'<div class="shiwu-reason">{esc(reason)}</div>')
     elif head is not None:
         parts += [
             f'<div class="shiwu-metric">核心指标：{esc(str(head["metric_zh"]))}</div>',
-            f'<div class="shiwu-big" style="color:#888">暂无数据</div>',
+            '<div class="shiwu-big" style="color:#888">暂无数据</div>',
             f'<div class="shiwu-small">目标 {esc(target_label(head))}</div>',
         ]
     else:
@@ -592,7 +676,8 @@ def card_html(r: dict | pd.Series, report_date: date) -> str:
     n_play = int(r["n_in_play"])
     parts += [
         _stack_bar(counts),
-        f'<div class="shiwu-counts">在推进目标{n_play}项：绿{counts[GREEN]} 黄{counts[YELLOW]} 红{counts[RED]} 灰{counts[GREY]}</div>',
+        (f'<div class="shiwu-counts">在推进目标{n_play}项：绿{counts[GREEN]} 黄{counts[YELLOW]} 红{counts[RED]} 灰{counts[GREY]}</div>'
+         if n_play else '<div class="shiwu-counts">本报告期无在推进的约束性目标</div>'),
         f'<a class="shiwu-link" href="{esc(project_link(no, report_date))}" data-project-link="{no}">查看工程详情 →</a>',
         "</div>",
     ]
@@ -604,7 +689,7 @@ def _ranking_table(rk: pd.DataFrame) -> str:
         ("名次", lambda r: str(int(r["rank"])), True),
         ("工程", lambda r: f'<a class="shiwu-link" style="font-size:16px" href="{esc(project_link(int(r["project_no"])))}">'
                           f'{esc(project_label(r["project_no"], r["short_zh"]))}</a>'),
-        ("总灯", lambda r: light_dot(r["light"]) + fmt.status_zh(r["light"])),
+        ("总灯", lambda r: light_cell(r["light"])),
         ("平均快于(+)/慢于(−)序时进度", lambda r: esc(fmt.signed_pp(r["mean_ahead_pp"])), True),
         ("绿灯占比", lambda r: esc(fmt.share(r["share_green"])), True),
         ("绿/黄/红/灰", lambda r: f'{int(r["n_green"])} / {int(r["n_yellow"])} / {int(r["n_red"])} / {int(r["n_grey"])}', True),
@@ -639,10 +724,12 @@ class _Page:
         self.root.add_class("shiwu-page")
 
     def html(self, value: str):
-        return self.w.HTML('<div class="shiwu-page">' + value + "</div>", layout=self.w.Layout(width="100%"))
+        return self.w.HTML('<div class="shiwu-page">' + value + "</div>", layout=self.w.Layout(width="100%", flex="0 0 auto"))
 
     def figure(self, fig):
-        out = self.w.Output(layout=self.w.Layout(width="100%"))
+        # fixed size: an Output in a flex column otherwise shrinks to 0 px before Plotly has drawn
+        h = fig.layout.height or 450
+        out = self.w.Output(layout=self.w.Layout(width="100%", min_height=f"{int(h)}px", flex="0 0 auto"))
         with out:
             show_figure(fig)
         return out
@@ -687,7 +774,7 @@ def _overview_body(page: _Page, report_date: date) -> list:
         core = core_indicator_ids(db)
         ov = overview_frame(st, projects, report_date, core)
         rk = ranking_frame(st, projects, report_date)
-        late = late_returns(db, fmt.quarter_label(report_date), known)
+        late = late_returns(db, fmt.quarter_label(report_date))
         earliest = earliest_data_quarter(db)
         demo_in_store = demo_loaded(db)
     finally:
@@ -750,6 +837,8 @@ def overview_page():
     from . import api, charts  # noqa: F401
 
     display(page.root)
+    warm_up()
+    log.info("overview: waiting for a visit")
     wait_for_visit()
     log.info("overview: visit")
     try:
@@ -805,12 +894,10 @@ def indicator_chart_data(db, indicator: dict, targets: pd.DataFrame, st: pd.Data
     data: dict = {"title": f"{name}（{unit}）" if unit else name, "unit": unit, "paths": [], "annual": [],
                   "report_date": report_date, "demo": False}
     rd = pd.Timestamp(report_date)
-    kind_main = None
     if len(spans):
         firm = spans[~spans["stretch"].astype(bool)]
         pool = firm if len(firm) else spans
         main = pool.sort_values(["target_year", "target_id"], ascending=[False, True]).iloc[0]
-        kind_main = main["kind"]
         tr = db.trajectory(main["target_id"], as_of=known_at)
         base = tr[tr["series"] == "baseline"]
         base_val = float(base["value"].iloc[0]) if len(base) else None
@@ -914,6 +1001,19 @@ def _derived_rates(db, indicator_id: str, known_at: date, rd) -> pd.DataFrame:
     return df[df["date"] <= rd]
 
 
+def chart_indicators(targets: pd.DataFrame) -> list[str]:
+    """Indicators that get a five-year trajectory chart, in catalog order: those with a span target
+    (五年目标 / 三年行动, e.g. 2023—2027) or with single-year targets in at least two years (每年…).
+    Indicators with one year's targets only (most 2023 key tasks) are in the targets table."""
+    t = targets.dropna(subset=["indicator_id"])
+    out = []
+    for iid, g in t.groupby("indicator_id", sort=False):
+        if any(is_span(p) for p in g["period"]) or g.loc[g["period"].astype(str).str.upper() == "FY", "target_year"].nunique() >= 2:
+            out.append(iid)
+    first = {iid: i for i, iid in enumerate(t["indicator_id"])}
+    return sorted(out, key=lambda i: (0 if any(is_span(p) for p in t.loc[t["indicator_id"] == i, "period"]) else 1, first[i]))
+
+
 def tasks_frame(db, project_no: int, report_date: date) -> pd.DataFrame:
     """Key tasks with their latest progress row for periods up to the report date."""
     return db.sql(
@@ -941,7 +1041,19 @@ def problems_frame(db, project_no: int, report_date: date) -> pd.DataFrame:
         [db.region, int(project_no), fmt.quarter_label(report_date)])
 
 
-def _targets_table(st: pd.DataFrame) -> str:
+def source_cell(is_demo, source_types="") -> str:
+    """来源 column: the red 示例数据 label for demo values, else 公开发布 / 部门报表."""
+    if bool(is_demo):
+        return demo_badge()
+    st = str(source_types or "")
+    if "return" in st:
+        return "部门报表"
+    if "published" in st:
+        return "公开发布"
+    return ""
+
+
+def _targets_table(st: pd.DataFrame, attr: str = "targets") -> str:
     cols = [
         ("目标", lambda r: esc(str(r["metric_zh"])) + ("" if not r["stretch"] else ' <span class="shiwu-sub">（力争）</span>')),
         ("目标值", lambda r: esc(target_label(r))),
@@ -949,10 +1061,35 @@ def _targets_table(st: pd.DataFrame) -> str:
                                                     if not _isnan(r["latest_period"]) else ""), True),
         ("完成", lambda r: esc(fmt.share(r["completion"])) if r["kind"] != "growth_rate" else "—", True),
         ("序时进度", lambda r: esc(fmt.share(r["time_progress"])) if r["kind"] != "growth_rate" else "—", True),
-        ("灯", lambda r: light_dot(r["status"]) + fmt.status_zh(r["status"])),
-        ("说明", lambda r: esc(str(r["reason"] or "")) + (demo_badge() if bool(r["is_demo"]) else "")),
+        ("灯", lambda r: light_cell(r["status"])),
+        ("说明", lambda r: esc(str(r["reason"] or ""))),
+        ("来源", lambda r: source_cell(r["is_demo"], r.get("source_types"))),
     ]
-    return html_table(st, cols, attrs='data-table="targets"')
+    return html_table(st, cols, attrs=f'data-table="{attr}"')
+
+
+def targets_sections(st: pd.DataFrame, report_date: date) -> str:
+    """The project's targets: in play at the report date (open), ended and not yet begun (folded)."""
+    if st.empty:
+        return empty_state("该工程没有量化目标。")
+    st = st.assign(_s=st["section"].map(SECTION_ORDER).fillna(9), _span=[0 if is_span(p) else 1 for p in st["period"]])
+    st = st.sort_values(["_s", "_span", "target_year", "stretch", "target_id"])
+    starts = pd.Series([_span_start(p, a, b) for p, a, b in zip(st["period"], st["start_year"], st["target_year"])], index=st.index)
+    ended = pd.to_numeric(st["target_year"]) < report_date.year
+    future = starts > report_date.year
+    play = ~ended & ~future
+    parts = []
+    if play.any():
+        parts.append(f'<h3>在推进的目标（{int(play.sum())}项）</h3>' + _targets_table(st[play], "targets"))
+    else:
+        parts.append(empty_state("本报告期没有在推进的目标。"))
+    if ended.any():
+        parts.append(f'<details><summary class="shiwu-note" style="font-size:17px;cursor:pointer">已到期的目标（{int(ended.sum())}项，'
+                     f'目标年份早于{report_date.year}年；点击展开）</summary>{_targets_table(st[ended], "targets-ended")}</details>')
+    if future.any():
+        parts.append(f'<details><summary class="shiwu-note" style="font-size:17px;cursor:pointer">尚未开始的目标（{int(future.sum())}项，'
+                     f'点击展开）</summary>{_targets_table(st[future], "targets-future")}</details>')
+    return "".join(parts)
 
 
 def midpoint_with_demo(db, known_at: date, project_no: int | None = None) -> pd.DataFrame:
@@ -1014,7 +1151,7 @@ def _midpoint_tables(mp: pd.DataFrame, with_project: bool = False) -> str:
         parts.append(f'<h3>2025年目标完成情况（{len(t25)}项：完成{n_met}项，未完成{n_miss}项，'
                      f'暂无数据{len(t25) - n_met - n_miss}项）</h3>')
         parts.append(html_table(t25, base + [("是否完成", met_cell), ("差距", gap_cell, True),
-                                             ("说明", lambda r: esc(str(r["reason_zh"] or "")) + demo_cell(r))],
+                                             ("说明", lambda r: esc(str(r["reason_zh"] or ""))), ("来源", demo_cell)],
                                 attrs='data-table="midpoint-2025"'))
     if len(t27):
         n_ok = int((t27["on_track"] == True).sum())  # noqa: E712
@@ -1023,7 +1160,7 @@ def _midpoint_tables(mp: pd.DataFrame, with_project: bool = False) -> str:
             ("2025年末完成", lambda r: esc(fmt.share(r["completion"])) if r["kind"] != "growth_rate" else "—", True),
             ("应达到", lambda r: esc(fmt.share(r["expected_progress"])) if r["kind"] != "growth_rate" else "达到目标增速", True),
             ("快(+)/慢(−)", lambda r: esc(fmt.signed_pp(r["midpoint_ahead_pp"])) if r["kind"] != "growth_rate" else gap_cell(r), True),
-            ("判断", track_cell), ("说明", lambda r: esc(str(r["reason_zh"] or "")) + demo_cell(r))],
+            ("判断", track_cell), ("说明", lambda r: esc(str(r["reason_zh"] or ""))), ("来源", demo_cell)],
             attrs='data-table="midpoint-2027"'))
     return "".join(parts)
 
@@ -1045,9 +1182,9 @@ def _tasks_table(tasks: pd.DataFrame) -> str:
         ("完成时限", lambda r: "" if _isnan(r["due"]) else esc(str(r["due"]))),
         ("状态", status_cell),
         ("进度", pct_cell, True),
-        ("进展情况", lambda r: ("" if _isnan(r["progress_text"]) else esc(str(r["progress_text"])))
-                             + (demo_badge() if r["source_type"] == "demo" else "")),
+        ("进展情况", lambda r: "" if _isnan(r["progress_text"]) else esc(str(r["progress_text"]))),
         ("牵头单位", lambda r: "" if _isnan(r["lead_unit"]) else esc(str(r["lead_unit"]))),
+        ("来源", lambda r: source_cell(r["source_type"] == "demo", r["source_type"])),
     ]
     return html_table(tasks, cols, attrs='data-table="tasks"')
 
@@ -1069,9 +1206,9 @@ def _problems_table(pr: pd.DataFrame, report_date: date) -> str:
         ("问题清单", lambda r: esc(str(r["problem_text"]))),
         ("销号时限", lambda r: "" if _isnan(r["due"]) else esc(fmt.date_zh(pd.Timestamp(r["due"]).date()))),
         ("销号状态", state),
-        ("进展情况", lambda r: ("" if _isnan(r["progress_text"]) else esc(str(r["progress_text"])))
-                             + (demo_badge() if r["source_type"] == "demo" else "")),
+        ("进展情况", lambda r: "" if _isnan(r["progress_text"]) else esc(str(r["progress_text"]))),
         ("责任单位", lambda r: "" if _isnan(r["responsible"]) else esc(str(r["responsible"]))),
+        ("来源", lambda r: source_cell(r["source_type"] == "demo", r["source_type"])),
     ]
     return html_table(pr, cols, row_class=overdue, attrs='data-table="problems"')
 
@@ -1093,7 +1230,7 @@ def _project_body(page: _Page, project_no: int, report_date: date) -> list:
         tasks = tasks_frame(db, project_no, report_date)
         problems = problems_frame(db, project_no, report_date)
         charts_data = []
-        order = targets.dropna(subset=["indicator_id"]).drop_duplicates("indicator_id")["indicator_id"]
+        order = chart_indicators(targets)
         ind_by_id = {r["indicator_id"]: r for r in inds.to_dict("records")}
         for iid in order:
             tg = targets[targets["indicator_id"] == iid]
@@ -1124,13 +1261,6 @@ def _project_body(page: _Page, project_no: int, report_date: date) -> list:
         f'本页链接：<a href="{esc(link)}" data-permalink="true">{esc(link)}</a></div>'
         + (f'<div class="shiwu-banner">{demo_badge()} 本页部分数值来自演示用的部门报表示例数据，并非真实统计。</div>' if any_demo else "")
         + "</div>")]
-
-    out.append(page.html("<h2>目标一览</h2>" + legend_html()))
-    if st.empty:
-        out.append(page.html(empty_state("该工程没有量化目标。")))
-    else:
-        ordered = st.assign(_s=st["section"].map(SECTION_ORDER), _y=st["target_year"]).sort_values(["_s", "stretch", "_y", "target_id"])
-        out.append(page.html(_targets_table(ordered)))
 
     # gap to target
     out.append(page.html("<h2>距目标差距</h2>"))
@@ -1167,6 +1297,8 @@ def _project_body(page: _Page, project_no: int, report_date: date) -> list:
     else:
         out.append(page.html(empty_state("该工程没有关联指标的量化目标。")))
 
+    out.append(page.html("<h2>目标一览</h2>" + legend_html() + targets_sections(st, report_date)))
+
     out.append(page.html("<h2>2025年中期评估</h2>" + _midpoint_tables(mp)))
 
     out.append(page.html("<h2>重点任务进度</h2>" + (_tasks_table(tasks) if len(tasks) else empty_state("尚无重点任务。"))))
@@ -1187,6 +1319,7 @@ def project_page():
     from . import api, charts  # noqa: F401
 
     display(page.root)
+    warm_up()
     wait_for_visit()
     params = query_params()
     try:
@@ -1292,5 +1425,6 @@ def midpoint_page():
     from . import api, charts  # noqa: F401
 
     display(page.root)
+    warm_up()
     wait_for_visit()
     page.run(_midpoint_body, page)

@@ -19,6 +19,7 @@ TODAY = dt.date(2025, 7, 8)
 F = f"扩投资_{PERIOD}.xlsx"
 CARRIED = "p01-2025Q1-01"
 SHEETS = "填报说明、主要指标进度表、重点任务进度表、问题销号进度表"
+NOUNIT: list[str] = []   # an indicator of project 1 whose unit the catalog leaves empty
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +35,15 @@ def world(tmp_path_factory):
         blank = write_template(1, PERIOD, base / "blank.xlsx", problems=[
             {"problem_id": CARRIED, "problem_text": "用地报批进度滞后", "due": "2025-09-30", "responsible": "自规局"}])
         p = common.parse_period(PERIOD)
+        inds = common.project_indicators(1)
+        NOUNIT[:] = list(inds[inds["unit"] == ""]["indicator_id"])[:1]
         wb = load_workbook(blank)
         ic, tc, pc = layout.ind_columns(p), layout.task_columns(p), layout.prob_columns(p)
         rows = {
             "fai_growth": row_of(wb["主要指标进度表"], col(ic, "indicator_id"), "p01_fai_growth"),
             "fai": row_of(wb["主要指标进度表"], col(ic, "indicator_id"), "p01_fai"),
             "mpi": row_of(wb["主要指标进度表"], col(ic, "indicator_id"), "p01_major_project_investment"),
-            "bond": row_of(wb["主要指标进度表"], col(ic, "indicator_id"), "p01_yw_special_bond"),
+            "bond": row_of(wb["主要指标进度表"], col(ic, "indicator_id"), NOUNIT[0]),
             "last_ind": wb["主要指标进度表"].max_row,
             "t01": row_of(wb["重点任务进度表"], col(tc, "task_id"), "p01-t01"),
             "t02": row_of(wb["重点任务进度表"], col(tc, "task_id"), "p01-t02"),
@@ -106,16 +109,10 @@ def c_bad_extension(w, tmp):
 
 
 def c_too_large(w, tmp):
-    def pad(wb):
-        import random
-
-        ws = wb["填报说明"]
-        r = random.Random(1)
-        for i in range(40, 2040):  # incompressible text: ~6 MB unpacked, > 5 MB packed
-            ws.cell(i, 2, "".join(chr(0x4E00 + r.randrange(20000)) for _ in range(1000)))
-    p = make(w, tmp, mutate=pad)
+    # the limit (5 MB) is lowered for the test instead of writing a 5 MB file
+    p = make(w, tmp)
     size = p.stat().st_size
-    return p, [(None, None, size, f"{F}: the file has {size} bytes (expected at most 5242880 bytes; a filled return is ~30 KB)")]
+    return p, [(None, None, size, f"{F}: the file has {size} bytes (expected at most 10000 bytes; a filled return is ~30 KB)")]
 
 
 def c_missing_sheet(w, tmp):
@@ -282,7 +279,7 @@ def c_wrong_unit(w, tmp):
 
 def c_unit_missing(w, tmp):
     e, r = L(w["ic"], "unit"), w["rows"]["bond"]
-    p = make(w, tmp, ind={"p01_yw_special_bond": {"actual": 35}})
+    p = make(w, tmp, ind={NOUNIT[0]: {"actual": 35}})
     return p, [("主要指标进度表", f"{e}{r}", None, f"{F} 主要指标进度表!{e}{r}: the value has no unit (expected a unit in 单位, e.g. 亿元、个、%)")]
 
 
@@ -353,9 +350,13 @@ def c_implausible_growth(w, tmp):
 
 
 def c_implausible_magnitude(w, tmp):
+    from shiwu_lib.returns import common
+
     k, r = L(w["ic"], "actual"), w["rows"]["mpi"]
+    tid = next(t["target_id"] for t in common.targets_by_indicator()["p01_major_project_investment"]
+               if t["target_year"] == "2025" and float(t["value"]) == 350)
     p = make(w, tmp, ind={"p01_major_project_investment": {"actual": 1800000}})   # 万元 typed as 亿元
-    return p, [("主要指标进度表", f"{k}{r}", 1800000, f"{F} 主要指标进度表!{k}{r}: 1800000 亿元 is 5.14e+03 times the target p01-5y-03-2025 (350亿元) "
+    return p, [("主要指标进度表", f"{k}{r}", 1800000, f"{F} 主要指标进度表!{k}{r}: 1800000 亿元 is 5.14e+03 times the target {tid} (350亿元) "
                                                  "(expected the same order of magnitude: check the unit, e.g. 万元 vs 亿元; "
                                                  "if it is right, set 确认异常值 to 是 and explain in 说明)")]
 
@@ -492,9 +493,12 @@ def test_at_least_twenty_kinds():
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_rejected_precisely_and_nothing_changes(world, tmp_path, case):
+def test_rejected_precisely_and_nothing_changes(world, tmp_path, case, monkeypatch):
+    from shiwu_lib.returns import layout
     from shiwu_lib.returns.ingest import ERROR_KINDS
 
+    if case == "too_large":
+        monkeypatch.setattr(layout, "MAX_FILE_BYTES", 10_000)
     path, expected = CASES[case](world, tmp_path)
     before = tree_hash(world["data"], world["db"])
     report = _ingest(path)
@@ -547,3 +551,20 @@ def test_confirmed_unusual_value_is_accepted(world, tmp_path):
 
     report = ingest_files([path], dry_run=True, today=TODAY)
     assert report.exit_code == 0 and report.results[0].status == "valid (dry run)"
+
+
+def test_cli_ingest_prints_every_error_and_exits_1(world, tmp_path, capsys):
+    import argparse
+
+    from shiwu_lib.returns.cli import cli_ingest
+
+    path, expected = c_text_in_number(world, tmp_path)
+    bad2 = tmp_path / "other" / F
+    bad2.parent.mkdir()
+    bad2.write_bytes(b"")
+    before = tree_hash(world["data"], world["db"])
+    rc = cli_ingest(argparse.Namespace(files=[str(path), str(bad2)], dry_run=False))
+    out = capsys.readouterr().out
+    assert rc == 1 and tree_hash(world["data"], world["db"]) == before
+    assert expected[0][3] in out and f"{F}: the file is empty (0 bytes)" in out
+    assert "2 file(s): 0 accepted, 2 rejected" in out

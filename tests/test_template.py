@@ -121,3 +121,32 @@ def test_libreoffice_converts_template(env, tmp_path):
     assert res.returncode == 0, res.stderr
     assert pdf.exists() and pdf.stat().st_size > 10_000, (res.stdout, res.stderr)
     assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_libreoffice_round_trip_parses(env, tmp_path):
+    """A clerk who fills and saves the workbook in LibreOffice sends a file that ingest reads the same."""
+    exe = soffice()
+    if exe is None:
+        pytest.skip("LibreOffice (soffice) is not installed: cannot check a LibreOffice-saved workbook")
+    from shiwu_lib.returns.ingest import parse_workbook
+    from shiwu_lib.returns.template import write_template
+
+    blank = write_template(1, PERIOD, tmp_path / "blank.xlsx",
+                           problems=[{"problem_id": "p01-2025Q1-01", "problem_text": "用地报批进度滞后", "due": "2025-09-30"}])
+    src = fill(blank, tmp_path / "src" / f"扩投资_{PERIOD}.xlsx", PERIOD,
+               ind={"p01_fai_growth": {"actual": 12.5}, "p01_fai": {"actual": 2500000, "unit": "万元"}},
+               tasks={"p01-t01": {"status": "推进中", "progress_pct": 50}},
+               problems={"p01-2025Q1-01": {"struck_off": "是", "progress_text": "已解决"}},
+               new_problems=[{"problem_text": "资金缺口", "due": dt.date(2025, 12, 31), "responsible": "财政局"}])
+    outdir = tmp_path / "lo"
+    res = subprocess.run(
+        [exe, f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless", "--convert-to", "xlsx",
+         "--outdir", str(outdir), str(src)], capture_output=True, text=True, timeout=180)
+    assert res.returncode == 0, res.stderr
+    a = parse_workbook(src, reference={}, today=dt.date(2025, 7, 8))
+    b = parse_workbook(outdir / src.name, reference={}, today=dt.date(2025, 7, 8))
+    assert a.sha256 != b.sha256
+    cols = ["indicator_id", "value", "unit", "value_base"]
+    assert a.actuals[cols].to_dict("records") == b.actuals[cols].to_dict("records")
+    assert a.task_progress.drop(columns=[]).to_dict("records") == b.task_progress.to_dict("records")
+    assert a.problems.to_dict("records") == b.problems.to_dict("records")

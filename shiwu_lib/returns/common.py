@@ -284,21 +284,17 @@ def key_tasks(project_no: int, region: str = DEFAULT_REGION) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- units
-# Units seen in published sources that the vocabulary (shiwu_lib/units.py) may not carry yet.
-_EXTRA_UNITS = {"亿件": ("count", 1e8), "万件": ("count", 1e4), "万户": ("count", 1e4)}
+# The vocabulary lives in one place, shiwu_lib/units.py; these wrappers only strip whitespace.
 
 
 def _units():
-    from .. import units  # imported lazily: written by another engineer
+    from .. import units
 
     return units
 
 
 def canonical_unit(unit: str) -> str:
-    u = "".join(str(unit).split())
-    if u in _EXTRA_UNITS:
-        return u
-    return _units().canonical(u)
+    return _units().canonical("".join(str(unit).split()))
 
 
 def is_known_unit(unit: str) -> bool:
@@ -310,26 +306,15 @@ def is_known_unit(unit: str) -> bool:
 
 
 def base_unit(unit: str) -> str:
-    u = "".join(str(unit).split())
-    if u in _EXTRA_UNITS and not _units().is_known(u):
-        return _EXTRA_UNITS[u][0]
-    return _units().base_unit(u)
+    return _units().base_unit("".join(str(unit).split()))
 
 
 def to_base(value: float, unit: str) -> float:
-    u = "".join(str(unit).split())
-    if u in _EXTRA_UNITS and not _units().is_known(u):
-        out = float(value) * _EXTRA_UNITS[u][1]
-        return float(f"{out:.12g}") if out else out
-    return _units().to_base(value, u)
+    return _units().to_base(value, "".join(str(unit).split()))
 
 
 def from_base(value_base: float, unit: str) -> float:
-    u = "".join(str(unit).split())
-    if u in _EXTRA_UNITS and not _units().is_known(u):
-        out = float(value_base) / _EXTRA_UNITS[u][1]
-        return float(f"{out:.12g}") if out else out
-    return _units().from_base(value_base, u)
+    return _units().from_base(value_base, "".join(str(unit).split()))
 
 
 def compatible_units(unit: str) -> list[str]:

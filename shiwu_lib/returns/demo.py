@@ -156,11 +156,11 @@ class _Model:
         return 1 + spread * (2 * _rng(self.seed, self.id, *key).random() - 1)
 
     def _annual_flow(self, year: int) -> float | None:
+        if f"{year}Q4" in self.pub:
+            return self.pub[f"{year}Q4"]   # the published full-year flow: Q1–Q3 accumulate towards it
         fy = [t for t in self.t if t["period"] == "FY" and t["end"] == year]
         if fy:
             return fy[0]["v"] * self.pace
-        if (self.id, f"{year}Q4") in self.pub:
-            return None
         span = [t for t in self.t if "-" in t["period"] and t["start"] <= year <= t["end"]]
         for t in span:
             n = t["end"] - t["start"] + 1
@@ -178,6 +178,9 @@ class _Model:
         return None
 
     def _rate(self, year: int) -> float | None:
+        same_year = [v for q, v in sorted(self.pub.items()) if q.startswith(str(year))]
+        if same_year:
+            return same_year[-1]   # a published rate of that year anchors the year's quarters
         fy = [t for t in self.t if t["period"] == "FY" and t["end"] == year]
         span = [t for t in self.t if "-" in t["period"] and t["start"] <= year <= t["end"]]
         cand = fy or span or [t for t in self.t if t["period"] == "FY"]
@@ -214,7 +217,13 @@ class _Model:
         first_i = min(anchors)
         if 0 not in anchors and first_i > 0:
             v = anchors[first_i]
-            anchors[0] = v * (0.6 if self.direction != "lower" else 1.08) if not self.pub else v
+            try:
+                base = common.base_unit(self.unit)
+            except KeyError:
+                base = ""
+            # counts of things built up over the plan start low; rates, scores, ratios start near the goal
+            low = 0.6 if base not in ("pct", "pp", "score", "times", "year") and self.measure != "share" else 0.9
+            anchors[0] = v * (low if self.direction != "lower" else 1.08) if not self.pub else v
         pts = sorted(anchors.items())
         if qi <= pts[0][0]:
             v = pts[0][1]
@@ -386,12 +395,85 @@ def _fingerprint(seed: int, region: str) -> str:
 
 
 # --------------------------------------------------------------------------- generate
-def generate(until: str | None = None, seed: int = SEED, region: str = common.DEFAULT_REGION,
-             cache_dir: Path | None = None) -> list[tuple[dict, "object"]]:
-    """Generate (or reuse) the demo workbooks; return [(submission dict, ParsedReturn)] in order."""
-    from .ingest import parse_workbook
-    from .template import build_workbook, save_workbook
+def _workers() -> int:
+    env = os.environ.get("SHIWU_DEMO_WORKERS", "").strip()
+    if env.isdigit():
+        return max(1, int(env))
+    return max(1, min(4, os.cpu_count() or 1))
 
+
+def _project_cached(d: Path, pn: int, quarters: list[str]) -> bool:
+    return all((d / f"p{pn:02d}_{q}.xlsx").exists() and (d / f"p{pn:02d}_{q}.parsed.pkl").exists() for q in quarters)
+
+
+def _generate_project(pn: int, quarters: list[str], d: Path, seed: int, region: str) -> list[tuple[dict, object]]:
+    """All quarters of one project, in order (problems carry over from one quarter to the next)."""
+    proj = common.project_row(pn, region)
+    pace = pace_factor(pn, seed)
+    tg = common.targets_by_indicator(region)
+    pub = _published_overrides(region)
+    models = None
+    tasks = None
+    open_probs: list[dict] = []
+    out = []
+    for label in quarters:
+        p = parse_period(label)
+        fname = f"{proj.get('short_zh') or 'p%02d' % pn}_{label}.xlsx"
+        x = d / f"p{pn:02d}_{label}.xlsx"
+        pk = d / f"p{pn:02d}_{label}.parsed.pkl"
+        stamp = dt.datetime.combine(p.deadline - dt.timedelta(days=3), dt.time(9, 0))
+        parsed = None
+        if x.exists() and pk.exists():
+            try:
+                cached = pd.read_pickle(pk)
+                if cached.get("sha256") == common.sha256_file(x):
+                    parsed = cached["parsed"]
+            except Exception:  # noqa: BLE001 - a broken cache entry is regenerated
+                parsed = None
+        if parsed is None:
+            from .ingest import parse_workbook
+            from .template import build_workbook, save_workbook
+
+            if models is None:
+                models = {}
+                for ind in common.project_indicators(pn, region).to_dict("records"):
+                    m = _Model(ind, _targets_in_unit(tg, ind), pub, pace, seed)
+                    if m.active:
+                        models[ind["indicator_id"]] = m
+                tasks = common.key_tasks(pn, region)
+            # problems carried over: open ones of the previous quarter; some get struck off now
+            strike = {pr["problem_id"] for pr in open_probs
+                      if _rng(seed, pr["problem_id"], label, "strike").random() < 0.45}
+            new = _new_problems(pn, label, tasks, seed, pace)
+            wb = build_workbook(pn, label, region, problems=open_probs, generated_at=stamp)
+            _fill(wb, pn, label, models, pace, seed, new, strike, region)
+            d.mkdir(parents=True, exist_ok=True)
+            tmp = x.with_name(f"{x.stem}.{os.getpid()}.part.xlsx")
+            save_workbook(wb, tmp, stamp)
+            parsed = parse_workbook(tmp, file_name=fname, reference={}, today=p.deadline, source_type="demo")
+            tmp.replace(x)
+            tmp_pk = pk.with_name(f"{pk.name}.{os.getpid()}.part")
+            pd.to_pickle({"sha256": common.sha256_file(x), "parsed": parsed}, tmp_pk)
+            tmp_pk.replace(pk)
+        probs = parsed.problems
+        open_probs = [] if probs.empty else probs[~probs["struck_off"]].to_dict("records")
+        late = _rng(seed, "late", pn, label).random() < 0.15
+        received = dt.datetime.combine(p.deadline + dt.timedelta(days=4 if late else -3), dt.time(9, 0)) \
+            + dt.timedelta(minutes=pn)
+        sub = {"submission_id": f"demo:{parsed.sha256}", "received_at": received,
+               "title": TITLE.format(seed=seed), "address": f"data/demo/{d.name}/{x.name}",
+               "note": f"demo generator v{GENERATOR_VERSION}, seed {seed}, pace {pace}"}
+        out.append((sub, parsed))
+    return out
+
+
+def generate(until: str | None = None, seed: int = SEED, region: str = common.DEFAULT_REGION,
+             cache_dir: Path | None = None, workers: int | None = None) -> list[tuple[dict, "object"]]:
+    """Generate (or reuse) the demo workbooks; return [(submission dict, ParsedReturn)] in order.
+
+    Projects are independent, so uncached ones are generated in parallel worker processes
+    (``SHIWU_DEMO_WORKERS``, default min(4, CPUs)); the result does not depend on the number.
+    """
     until = until or until_default()
     quarters = common.quarter_range(FIRST_QUARTER, until)
     key = _fingerprint(seed, region)
@@ -406,59 +488,24 @@ def generate(until: str | None = None, seed: int = SEED, region: str = common.DE
                 shutil.rmtree(old, ignore_errors=True)
         except OSError:
             pass
-    projs = common.projects(region)
-    tg = common.targets_by_indicator(region)
-    pub = _published_overrides(region)
+    pns = [int(n) for n in common.projects(region)["project_no"]]
+    todo = [pn for pn in pns if not _project_cached(d, pn, quarters)]
+    n_workers = min(workers or _workers(), len(todo))
+    results: dict[int, list] = {}
+    if n_workers > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            # fork: workers inherit the loaded modules (no re-import); they touch no DuckDB connection
+            with ProcessPoolExecutor(n_workers, mp_context=mp.get_context("fork")) as ex:
+                futs = {pn: ex.submit(_generate_project, pn, quarters, d, seed, region) for pn in todo}
+                results = {pn: f.result() for pn, f in futs.items()}
+        except (OSError, ValueError, RuntimeError):  # no fork here, or a broken pool: do it serially
+            results = {}
     out = []
-    for proj in projs.to_dict("records"):
-        pn = int(proj["project_no"])
-        pace = pace_factor(pn, seed)
-        inds = common.project_indicators(pn, region)
-        models = {}
-        for ind in inds.to_dict("records"):
-            m = _Model(ind, _targets_in_unit(tg, ind), pub, pace, seed)
-            if m.active:
-                models[ind["indicator_id"]] = m
-        tasks = common.key_tasks(pn, region)
-        open_probs: list[dict] = []
-        for label in quarters:
-            p = parse_period(label)
-            fname = f"{proj.get('short_zh') or 'p%02d' % pn}_{label}.xlsx"
-            x = d / f"p{pn:02d}_{label}.xlsx"
-            pk = d / f"p{pn:02d}_{label}.parsed.pkl"
-            stamp = dt.datetime.combine(p.deadline - dt.timedelta(days=3), dt.time(9, 0))
-            parsed = None
-            if x.exists() and pk.exists():
-                try:
-                    cached = pd.read_pickle(pk)
-                    if cached.get("sha256") == common.sha256_file(x):
-                        parsed = cached["parsed"]
-                except Exception:  # noqa: BLE001 - a broken cache entry is regenerated
-                    parsed = None
-            if parsed is None:
-                # problems carried over: open ones of the previous quarter; some get struck off now
-                strike = {pr["problem_id"] for pr in open_probs
-                          if _rng(seed, pr["problem_id"], label, "strike").random() < 0.45}
-                new = _new_problems(pn, label, tasks, seed, pace)
-                wb = build_workbook(pn, label, region, problems=open_probs, generated_at=stamp)
-                _fill(wb, pn, label, models, pace, seed, new, strike, region)
-                d.mkdir(parents=True, exist_ok=True)
-                tmp = x.with_name(f"{x.stem}.{os.getpid()}.part.xlsx")
-                save_workbook(wb, tmp, stamp)
-                parsed = parse_workbook(tmp, file_name=fname, reference={}, today=p.deadline, source_type="demo")
-                tmp.replace(x)
-                tmp_pk = pk.with_name(f"{pk.name}.{os.getpid()}.part")
-                pd.to_pickle({"sha256": common.sha256_file(x), "parsed": parsed}, tmp_pk)
-                tmp_pk.replace(pk)
-            probs = parsed.problems
-            open_probs = [] if probs.empty else probs[~probs["struck_off"]].to_dict("records")
-            late = _rng(seed, "late", pn, label).random() < 0.15
-            received = dt.datetime.combine(p.deadline + dt.timedelta(days=4 if late else -3), dt.time(9, 0)) \
-                + dt.timedelta(minutes=pn)
-            sub = {"submission_id": f"demo:{parsed.sha256}", "received_at": received,
-                   "title": TITLE.format(seed=seed), "address": f"data/demo/{d.name}/{x.name}",
-                   "note": f"demo generator v{GENERATOR_VERSION}, seed {seed}, pace {pace}"}
-            out.append((sub, parsed))
+    for pn in pns:
+        out.extend(results.get(pn) or _generate_project(pn, quarters, d, seed, region))
     return out
 
 

@@ -16,6 +16,7 @@ Kinds of rejection are listed in :data:`ERROR_KINDS` (docs/returns.md explains e
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import re
 import warnings
@@ -211,6 +212,8 @@ def _read_number(c: _Collector, sheet: str, ref: str, cell, expected: str):
         c.add("not_number", sheet, ref, v, expected, f"{_show(v)} is a date, not a number (expected {expected})")
         return None
     s = str(v).strip()
+    if s.startswith("="):
+        return None  # a formula: reported once by the layout check
     if _PCT_TEXT.match(s):
         num = s.rstrip("%％").strip()
         c.add("pct_text", sheet, ref, v, expected,
@@ -270,7 +273,7 @@ def _read_date(c, sheet, ref, v) -> dt.date | None:
 
 # --------------------------------------------------------------------------- plausibility references
 def reference_from_store(region: str = common.DEFAULT_REGION, db=None) -> dict[str, list[tuple[str, float]]]:
-    """{indicator_id: [(period_label, value_base), ...]} of the latest vintages in the built store."""
+    """{indicator_id: [(period_label, value_base), ...]}: latest published / returned vintages in the store."""
     path = Path(db) if db else common.db_path()
     if not path.exists():
         return {}
@@ -281,8 +284,13 @@ def reference_from_store(region: str = common.DEFAULT_REGION, db=None) -> dict[s
     except Exception:  # noqa: BLE001 - locked or half-built store: no history check
         return {}
     try:
+        # real values only (published and returned): a department's figure is never judged by demo data
         rows = con.execute(
-            "SELECT indicator_id, period_label, value_base FROM latest_actuals WHERE region = ? ORDER BY period_label",
+            """SELECT indicator_id, period_label, value_base FROM actuals
+               WHERE region = ? AND source_type IN ('published', 'return')
+               QUALIFY row_number() OVER (PARTITION BY indicator_id, period_label
+                                          ORDER BY reported_at DESC, actual_id DESC) = 1
+               ORDER BY indicator_id, period_label""",
             [region]).fetchall()
     except Exception:  # noqa: BLE001
         return {}
@@ -382,7 +390,8 @@ def parse_workbook(path, *, file_name: str | None = None, reference: dict | None
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            wb = load_workbook(path, data_only=False, read_only=False)
+            # from bytes: openpyxl judges by the file name's extension otherwise
+            wb = load_workbook(io.BytesIO(data), data_only=False, read_only=False)
     except Exception as exc:  # noqa: BLE001 - any parser failure is a rejection
         c.add("unreadable", None, None, None, "an .xlsx workbook", f"the workbook cannot be read ({type(exc).__name__}: {exc})")
         raise WorkbookRejected(c.errors) from None
@@ -589,6 +598,7 @@ def _parse_indicators(c, ws, project_no, p, region, label, tg, reference, strict
     sheet = SHEET_IND
     cols = layout.ind_columns(p)
     cat_by_id = common.indicators_by_id(region)
+    proj_lead = common.project_row(project_no, region).get("lead_unit", "")
     seen: dict[str, int] = {}
     out = []
     inputs = ("unit", "actual", "confirm", "remark")
@@ -661,12 +671,12 @@ def _parse_indicators(c, ws, project_no, p, region, label, tg, reference, strict
         base = common.base_unit(store_unit)
         vref = _ref(cells, "actual")
         if value < 0 and measure in ("flow", "stock", "share") and not confirmed:
-            c.add("negative_amount", sheet, vref, value, "an amount ≥ 0",
+            c.add("negative_amount", sheet, vref, vals["actual"], "an amount ≥ 0",
                   f"{_show(value)} is negative (expected an amount ≥ 0; a decrease is reported as a growth rate — "
                   f"if it is really negative, set 确认异常值 to 是 and explain in 说明)")
         if strict and not confirmed:
             if (measure == "rate" or base == "pct" and "增" in str(ind.get("name_zh", ""))) and abs(value_store) > GROWTH_LIMIT:
-                c.add("implausible_growth", sheet, vref, value, "a growth rate between -100 and 100",
+                c.add("implausible_growth", sheet, vref, vals["actual"], "a growth rate between -100 and 100",
                       f"{_show(value)}% is a growth rate beyond ±100% (expected between -100 and 100; "
                       f"if it is right, set 确认异常值 to 是 and explain in 说明)")
             elif measure != "rate" and value_base != 0:
@@ -675,7 +685,7 @@ def _parse_indicators(c, ws, project_no, p, region, label, tg, reference, strict
                     rv, desc = refv
                     ratio = abs(value_base / rv)
                     if ratio >= MAGNITUDE_LIMIT or ratio <= 1 / MAGNITUDE_LIMIT:
-                        c.add("implausible_magnitude", sheet, vref, value, f"the order of magnitude of {desc}",
+                        c.add("implausible_magnitude", sheet, vref, vals["actual"], f"the order of magnitude of {desc}",
                               f"{_show(value)} {unit} is {ratio:.3g} times {desc} (expected the same order of magnitude: "
                               f"check the unit, e.g. 万元 vs 亿元; if it is right, set 确认异常值 to 是 and explain in 说明)")
         note = []
@@ -685,7 +695,7 @@ def _parse_indicators(c, ws, project_no, p, region, label, tg, reference, strict
             note.append("确认异常值")
         if remark:
             note.append(remark)
-        if responsible:
+        if responsible and responsible != proj_lead:
             note.append(f"责任单位：{responsible}")
         ytd = common.ytd_for(measure)
         out.append({

@@ -25,7 +25,7 @@ CSV_NAME = "published_actuals.csv"
 COLUMNS = [
     "indicator_id", "region", "period_label", "freq", "year", "period_start", "period_end", "ytd",
     "value", "value_qualifier", "unit", "indicator_as_published", "raw_period", "quote_number",
-    "source_title", "source_address", "quote", "published_on", "published_on_estimated",
+    "source_title", "source_address", "source_kind", "quote", "published_on", "published_on_estimated",
     "check_status", "note",
 ]
 
@@ -115,6 +115,8 @@ def to_actuals(df: pd.DataFrame) -> pd.DataFrame:
             note_parts.append(f"下限值（{r['value_qualifier']}{r['value']}{unit}，原文：超过/突破）")
         if not str(r.get("check_status", "")).startswith("verified"):
             note_parts.append(str(r.get("check_status")))
+        if "third-party" in str(r.get("source_kind", "")):
+            note_parts.append("第三方转载，官方来源未找到（reported, not verified）")
         if _bool(r.get("published_on_estimated")):
             note_parts.append("发布日期为估计值 (published_on estimated)")
         if r.get("note"):

@@ -108,7 +108,7 @@ def _num_format(value: float, comparator: str) -> str:
 
 # --------------------------------------------------------------------------- problems to carry over
 def open_problems_from_store(project_no: int, period_label: str, region: str) -> list[dict]:
-    """Open problems (未销号) of earlier periods, from the built store if there is one."""
+    """Open problems (未销号) of earlier periods from returned workbooks in the built store (never demo rows)."""
     path = common.db_path()
     if not path.exists():
         return []
@@ -122,7 +122,7 @@ def open_problems_from_store(project_no: int, period_label: str, region: str) ->
         df = con.execute(
             """SELECT problem_id, problem_text, due, progress_text, responsible
                FROM problems
-               WHERE region = ? AND project_no = ? AND period_label < ?
+               WHERE region = ? AND project_no = ? AND period_label < ? AND source_type = 'return'
                QUALIFY row_number() OVER (PARTITION BY problem_id ORDER BY period_label DESC, reported_at DESC) = 1
                    AND NOT struck_off
                ORDER BY problem_id""",

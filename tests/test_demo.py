@@ -1,0 +1,62 @@
+"""The demo generator: deterministic, labelled, complete, consistent with published values."""
+from __future__ import annotations
+
+import pandas as pd
+
+from returns_helpers import build_store, connect, make_data_dir, set_env
+
+UNTIL = "2023Q3"   # short, to keep the test fast (and it overlaps published 1-9月 values); the full range is the same code
+
+
+def _records(items):
+    acts = pd.concat([p.actuals.assign(sub=s["submission_id"], at=s["received_at"]) for s, p in items], ignore_index=True)
+    tasks = pd.concat([p.task_progress for _, p in items], ignore_index=True)
+    probs = pd.concat([p.problems for _, p in items], ignore_index=True)
+    return acts, tasks, probs
+
+
+def test_demo(tmp_path, monkeypatch):
+    data = make_data_dir(tmp_path)
+    set_env(monkeypatch, tmp_path, data, demo=True)
+    monkeypatch.setenv("SHIWU_DEMO_UNTIL", UNTIL)
+    from shiwu_lib.returns import common, demo
+
+    run1 = demo.generate()                                   # into data/demo (the build reuses it)
+    run2 = demo.generate(cache_dir=tmp_path / "other-cache", workers=1)  # from scratch, serially
+    assert [s["submission_id"] for s, _ in run1] == [s["submission_id"] for s, _ in run2]  # byte-identical workbooks
+    for a, b in zip(_records(run1), _records(run2)):
+        pd.testing.assert_frame_equal(a, b)
+    assert (data / "demo").is_dir()
+
+    # pace factors: deterministic, 0.8–1.2, some projects ahead and some behind
+    paces = [demo.pace_factor(n) for n in range(1, 11)]
+    assert all(0.8 <= p <= 1.2 for p in paces) and min(paces) < 1 < max(paces)
+
+    build_store(demo=True)
+    con = connect()
+    try:
+        assert con.execute("SELECT count(*) FROM actuals WHERE source_type = 'demo'").fetchone()[0] > 50
+        bad = con.execute("""SELECT count(*) FROM actuals a JOIN submissions s USING (submission_id)
+                             WHERE s.source_type = 'demo' AND (a.source_type <> 'demo' OR s.title <> ?)""",
+                          [demo.TITLE.format(seed=demo.SEED)]).fetchone()[0]
+        assert bad == 0
+        for table in ("task_progress", "problems"):
+            assert con.execute(f"SELECT count(*) FROM {table} WHERE source_type <> 'demo'").fetchone()[0] == 0
+        cover = set(con.execute("SELECT project_no, period_label, sheet FROM return_sheets").fetchall())
+        want = {(n, q, s) for n in range(1, 11) for q in common.quarter_range("2023Q1", UNTIL)
+                for s in ("主要指标进度表", "重点任务进度表", "问题销号进度表")}
+        assert cover == want
+        # consistent with published values where both exist (a full-year value is the Q4 value)
+        pub = con.execute("""
+            SELECT d.indicator_id, d.period_label, d.value, d.unit, p.value_base, d.value_base
+            FROM actuals d JOIN actuals p
+              ON p.indicator_id = d.indicator_id AND p.source_type = 'published' AND p.freq IN ('Q', 'Y')
+             AND (p.period_label = d.period_label OR (p.freq = 'Y' AND d.period_label = p.period_label || 'Q4'))
+            WHERE d.source_type = 'demo'""").fetchall()
+        assert pub, "no overlap between demo and published values to check"
+        for ind, per, v, unit, pub_base, demo_base in pub:
+            assert abs(pub_base - demo_base) <= 1e-9 * abs(pub_base), (ind, per, v, unit)
+        # a few problems were opened, and problems carry over with stable ids
+        assert con.execute("SELECT count(DISTINCT problem_id) FROM problems").fetchone()[0] >= 3
+    finally:
+        con.close()

@@ -1,0 +1,332 @@
+"""The quarterly analysis pack (shiwu_lib/pack.py): files, PNGs, the workbook against the engine,
+LibreOffice → PDF, and the briefing's numbers parsed back and compared with the engine's counts.
+
+The pack is built once (overview charts + the charts of projects 1 and 5) into
+test-artifacts/pack/, where the PNGs, the PDF and its first page as PNG stay for a human to look at.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import ARTIFACTS
+
+AS_OF = "2025-12-31"
+R = date(2025, 12, 31)
+CHART_PROJECTS = [1, 5]
+SOFFICE = "/usr/bin/soffice"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def db(built_db):
+    from shiwu_lib.api import Database
+
+    d = Database(built_db)
+    yield d
+    d.close()
+
+
+@pytest.fixture(scope="module")
+def pack(db):
+    from shiwu_lib import pack as pk
+
+    out = ARTIFACTS / "pack"
+    shutil.rmtree(out, ignore_errors=True)
+    return pk.build_pack(as_of=AS_OF, out_dir=out, db=db, projects=CHART_PROJECTS)
+
+
+@pytest.fixture(scope="module")
+def engine(db):
+    """The engine's output for the pack's report date, computed here (not read from the pack)."""
+    from shiwu_lib import progress, views
+
+    known = views.data_known_at(db)
+    st = db.status(as_of=AS_OF, known_at=known)
+    play = views.firm_in_play(st, R)
+    rank = progress.rank(play, by="project_no").set_index("project_no")
+    lights = {int(n): views.project_light(play.loc[play["project_no"] == n, "status"]) for n in rank.index}
+    mp = db.midpoint_check(as_of=known)
+    return {"known": known, "st": st, "play": play, "rank": rank, "lights": lights, "mp": mp,
+            "projects": db.projects().set_index("project_no")}
+
+
+@pytest.fixture(scope="module")
+def workbook(pack):
+    from openpyxl import load_workbook
+
+    return load_workbook(pack.xlsx)
+
+
+# ----------------------------------------------------------------------------------------------
+# files and charts
+# ----------------------------------------------------------------------------------------------
+
+def test_pack_files_exist(pack):
+    assert pack.as_of == R and pack.quarter_zh == "2025年四季度"
+    assert pack.xlsx.name == "十项重大工程进度晾晒表_2025年四季度.xlsx"
+    assert pack.briefing_md.name == "动态简报_2025年四季度.md"
+    assert pack.briefing_txt.name == "动态简报_2025年四季度.txt"
+    for f in pack.files:
+        assert f.exists() and f.stat().st_size > 0, f
+    kinds = sorted((c.kind, c.project_no or 0) for c in pack.charts)
+    assert kinds == sorted([("ranking", 0), ("status_share", 0), ("midpoint", 0)]
+                           + [(k, n) for n in CHART_PROJECTS for k in ("gap", "trajectory")])
+    assert pack.demo, "the test store carries demo data"
+
+
+def test_pngs_are_pngs_of_the_expected_size_and_not_blank(pack):
+    from PIL import Image
+
+    for c in pack.charts:
+        assert c.path.read_bytes()[:8] == PNG_MAGIC, c.path
+        with Image.open(c.path) as im:
+            assert im.format == "PNG"
+            assert im.size == (c.width, c.height), (c.path, im.size)
+            assert im.size[0] == 2560 and im.size[1] >= 1000
+            grey = im.convert("L")
+            lo, hi = grey.getextrema()
+            assert hi - lo > 100, f"{c.path} looks blank"
+            hist = grey.histogram()
+            dark = sum(hist[:200]) / (im.size[0] * im.size[1])
+            assert dark > 0.01, f"{c.path}: only {dark:.2%} non-white pixels"
+            colours = im.convert("RGB").getcolors(maxcolors=1 << 20)
+            assert colours is None or len(colours) > 50, f"{c.path}: {len(colours)} colours"
+        assert c.demo, f"{c.path}: demo values shown, the 示例数据 label must be stamped"
+
+
+def test_figures_carry_the_demo_label(db):
+    from shiwu_lib import pack as pk
+
+    data = pk.load(db, AS_OF)
+    figs = [pk.ranking_figure(data)[0], pk.status_share_figure(data)[0], pk.midpoint_figure(data)[0], pk.gap_figure(data, 1)[0],
+            pk.trajectory_figure(db, data, 1)[0]]
+    for fig in figs:
+        texts = [a.text for a in fig.layout.annotations]
+        assert "示例数据" in texts, fig.layout.title.text
+
+
+# ----------------------------------------------------------------------------------------------
+# the workbook against the engine
+# ----------------------------------------------------------------------------------------------
+
+def _header_map(ws, row=4) -> dict[str, int]:
+    return {str(c.value).replace("\n", ""): c.column for c in ws[row] if c.value}
+
+
+def test_workbook_summary_equals_engine_ranking(workbook, engine):
+    from shiwu_lib import pack as pk
+
+    assert workbook.sheetnames[0] == "晾晒总表"
+    assert {"中期评估", "数据说明"} <= set(workbook.sheetnames)
+    assert len(workbook.sheetnames) == 13
+    ws = workbook["晾晒总表"]
+    h = _header_map(ws)
+    rank, projects = engine["rank"], engine["projects"]
+    label_to_no = {pk._project_label(n, p["short_zh"]): int(n) for n, p in projects.iterrows()}
+    seen = set()
+    for row in ws.iter_rows(min_row=5, max_row=14):
+        no = label_to_no[row[h["工程"] - 1].value]
+        e = rank.loc[no]
+        seen.add(no)
+        assert row[h["排名"] - 1].value == int(e["rank"])
+        assert row[h["牵头单位"] - 1].value == projects.loc[no, "lead_unit"]
+        assert row[h["在推进约束性目标（项）"] - 1].value == int(e["n_targets"])
+        for col, key in (("绿灯（项）", "n_green"), ("黄灯（项）", "n_yellow"), ("红灯（项）", "n_red"), ("灰灯（项）", "n_grey")):
+            assert row[h[col] - 1].value == int(e[key]), (no, col)
+        assert row[h["平均快于(+)/慢于(−)序时进度（个百分点）"] - 1].value == pytest.approx(float(e["mean_ahead_pp"]))
+        light = engine["lights"][no]
+        cell = row[h["工程总灯"] - 1]
+        assert cell.value == {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "grey": "灰灯"}[light]
+        assert cell.fill.fgColor.rgb.endswith(pk.LIGHT_FILL[light])
+    assert seen == set(int(n) for n in projects.index)
+    assert "示例数据" in ws["A3"].value
+
+
+def test_workbook_project_sheet_equals_status(workbook, engine):
+    st = engine["st"]
+    for no, name in ((1, "一 扩投资"), (5, "五 陆港交通")):
+        ws = workbook[name]
+        h = _header_map(ws)
+        sp = st[st["project_no"] == no].set_index("target_id")
+        rows = {r[h["目标编号"] - 1].value: r for r in ws.iter_rows(min_row=5) if r[h["目标编号"] - 1].value in sp.index}
+        assert set(rows) == set(sp.index), name
+        checked = 0
+        for tid, r in rows.items():
+            e = sp.loc[tid]
+            assert r[h["目标"] - 1].value == e["metric_zh"]
+            assert r[h["目标值"] - 1].value == pytest.approx(float(e["target_value"]))
+            assert r[h["状态"] - 1].value == {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "grey": "灰灯"}[e["status"]]
+            assert r[h["原因"] - 1].value == e["reason"]
+            if e["status"] != "grey":
+                assert r[h["最新实际"] - 1].value == pytest.approx(float(e["latest_actual"]))
+                assert r[h["快于(+)/慢于(−)序时进度（个百分点）"] - 1].value == pytest.approx(float(e["ahead_pp"]))
+                if e["kind"] != "growth_rate":
+                    assert r[h["完成率"] - 1].value == pytest.approx(float(e["completion"]))
+                    assert r[h["序时进度"] - 1].value == pytest.approx(float(e["time_progress"]))
+                    assert r[h["完成率"] - 1].number_format == "0.0%"
+                checked += 1
+            src = r[h["数据来源"] - 1].value
+            assert src and (e["status"] == "grey" or "示例数据" in src or "公开发布" in src or "部门报表" in src)
+        assert checked > 3
+        assert "示例数据" in ws["A3"].value
+
+
+def test_workbook_midpoint_equals_engine(workbook, engine):
+    mp = engine["mp"]
+    ws = workbook["中期评估"]
+    h = _header_map(ws)
+    rows = [r for r in ws.iter_rows(min_row=5) if isinstance(r[0].value, int)]
+    assert len(rows) == len(mp)
+    by_id = {(r[h["目标编号"] - 1].value, r[h["评估类别"] - 1].value): r for r in rows}
+    for e in mp.itertuples(index=False):
+        r = by_id[(e.target_id, e.check_zh)]
+        if e.completion is not None and e.completion == e.completion and e.kind != "growth_rate":
+            assert r[h["完成率"] - 1].value == pytest.approx(float(e.completion))
+        if e.check == "target_2025" and e.met is not None:
+            assert r[h["评估结果"] - 1].value == ("已完成" if e.met else "未完成")
+
+
+def test_workbook_print_setup(workbook):
+    for ws in workbook.worksheets:
+        ps = ws.page_setup
+        assert ps.orientation == "landscape" and int(ps.paperSize) == 9, ws.title
+        assert int(ps.fitToWidth) == 1 and int(ps.fitToHeight) == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows == "$1:$4", (ws.title, ws.print_title_rows)
+        assert ws.freeze_panes == "A5"
+        assert ws["A5"].font.name == "宋体" and ws["A4"].font.bold
+        assert "示例数据" in (ws["A3"].value or ""), f"{ws.title}: demo values, the title rows must say so"
+
+
+def test_libreoffice_converts_the_workbook_to_pdf(pack):
+    if not Path(SOFFICE).exists():
+        pytest.fail(f"{SOFFICE} missing: run `make test` (it installs libreoffice-calc-nogui)")
+    out = pack.out_dir / "pdf"
+    out.mkdir(exist_ok=True)
+    profile = Path(f"/tmp/lo-profile-{os.getpid()}")
+    try:
+        proc = subprocess.run(
+            [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+             "--outdir", str(out), str(pack.xlsx)],
+            capture_output=True, text=True, timeout=180)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    pdf = out / (pack.xlsx.stem + ".pdf")
+    assert proc.returncode == 0 and pdf.exists(), proc.stdout + proc.stderr
+    assert pdf.stat().st_size > 10_000 and pdf.read_bytes()[:5] == b"%PDF-"
+    if not shutil.which("pdftoppm"):  # poppler-utils not installed: only the rendering step is skipped
+        return
+    subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "2", str(pdf), str(out / "page")],
+                   check=True, timeout=120)
+    from PIL import Image
+
+    pages = sorted(out.glob("page-*.png"))
+    assert pages, "pdftoppm rendered nothing"
+    with Image.open(pages[0]) as im:
+        w, h = im.size
+        assert w > h, "page 1 is not landscape"
+        lo, hi = im.convert("L").getextrema()
+        assert hi - lo > 100, "page 1 is blank"
+
+
+# ----------------------------------------------------------------------------------------------
+# the briefing
+# ----------------------------------------------------------------------------------------------
+
+def _ints(m) -> list[int]:
+    return [int(x) for x in m.groups()]
+
+
+def test_briefing_numbers_equal_engine(pack, engine, db):
+    from shiwu_lib import fmt, views
+
+    md = pack.briefing_md.read_text(encoding="utf-8")
+    st, play, rank = engine["st"], engine["play"], engine["rank"]
+    assert md.startswith("# 义乌市“十项重大工程”动态简报（2025年四季度）")
+
+    m = re.search(r"截至2025年四季度，十项重大工程共有量化目标(\d+)项（[^）]*），其中有数据的(\d+)项："
+                  r"绿灯(\d+)项、黄灯(\d+)项、红灯(\d+)项，暂无数据(\d+)项", md)
+    assert m, md[:800]
+    vc = st["status"].value_counts()
+    assert _ints(m) == [len(st), int((st["status"] != "grey").sum()), int(vc.get("green", 0)), int(vc.get("yellow", 0)),
+                        int(vc.get("red", 0)), int(vc.get("grey", 0))]
+
+    m = re.search(r"报告期在推进的约束性目标(\d+)项：绿灯(\d+)项、黄灯(\d+)项、红灯(\d+)项、暂无数据(\d+)项", md)
+    pv = play["status"].value_counts()
+    assert m and _ints(m) == [len(play)] + [int(pv.get(k, 0)) for k in ("green", "yellow", "red", "grey")]
+
+    m = re.search(r"排名前三的是(.+?)[；。]", md)
+    names = re.findall(r"([^、（]+)（平均(?:快于|慢于)序时进度", m.group(1))
+    expected = [engine["projects"].loc[n, "short_zh"] for n in rank.sort_values("rank").index[:3]]
+    assert names == expected
+
+    firm = engine["mp"][~engine["mp"]["stretch"].astype(bool)]
+    t25, t27 = firm[firm["check"] == "target_2025"], firm[firm["check"] == "span_2027"]
+    m = re.search(r"2025年到期的约束性目标(\d+)项：已完成(\d+)项、未完成(\d+)项、暂无数据(\d+)项；"
+                  r"2027年约束性目标(\d+)项中，完成程度达到序时进度的(\d+)项、落后(\d+)项", md)
+    met, missed = int((t25["met"] == True).sum()), int((t25["met"] == False).sum())  # noqa: E712
+    ok, behind = int((t27["on_track"] == True).sum()), int((t27["on_track"] == False).sum())  # noqa: E712
+    assert m and _ints(m) == [len(t25), met, missed, len(t25) - met - missed, len(t27), ok, behind]
+
+    core = views.core_indicator_ids(db)
+    paras = re.findall(r"^\*\*（(.)）(.+?)\*\*（牵头单位：(.+?)；工程总灯：(.灯)；(.+)$", md, flags=re.M)
+    assert len(paras) == 10
+    for cn, name, lead, light, rest in paras:
+        no = [n for n in range(1, 11) if fmt.cn_number(n) == cn][0]
+        assert name == engine["projects"].loc[no, "name_zh"] and lead == engine["projects"].loc[no, "lead_unit"]
+        assert light == fmt.status_zh(engine["lights"][no])
+        pp = play[play["project_no"] == no]
+        c = pp["status"].value_counts()
+        m = re.search(r"在推进的约束性目标(\d+)项：绿灯(\d+)项、黄灯(\d+)项、红灯(\d+)项", rest)
+        assert m and _ints(m) == [len(pp), int(c.get("green", 0)), int(c.get("yellow", 0)), int(c.get("red", 0))], cn
+        head = views.choose_headline(st[st["project_no"] == no], R, core)
+        assert f"核心指标“{head['metric_zh'].replace('“', '‘').replace('”', '’')}”" in rest
+        if head["kind"] != "growth_rate" and head["status"] != "grey":
+            assert f"完成目标的{fmt.share(head['completion'])}，{fmt.ahead_pp(head['ahead_pp'])}" in rest
+        for red in pp[pp["status"] == "red"]["metric_zh"].head(3):
+            assert red in rest, (cn, red)
+
+    assert "示例数据" in md and "并非真实统计" in md
+    txt = pack.briefing_txt.read_text(encoding="utf-8")
+    assert "**" not in txt and "![" not in txt and "共有量化目标" in txt and "示例数据" in txt
+    for c in pack.charts:  # the markdown shows the PNGs written beside it
+        assert f"]({c.path.name})" in md
+
+
+def test_cli_pack_prints_the_files(built_db, tmp_path, capsys):
+    from shiwu_lib import pack as pk
+
+    out = tmp_path / "cli"
+    args = argparse.Namespace(as_of=AS_OF, out=str(out), db=str(built_db), projects=[])
+    assert pk.cli_pack(args) == 0
+    printed = capsys.readouterr().out
+    files = [Path(line.strip()) for line in printed.splitlines() if line.startswith("  ")]
+    assert len(files) == 6  # 3 overview charts, the workbook, the briefing .md and .txt
+    for f in files:
+        assert f.exists() and f.parent == out
+    assert "2025年四季度" in printed and "示例数据" in printed
+
+
+def test_pack_before_the_midpoint_says_in_progress(db, tmp_path):
+    """Before 2025-12-31 the 2025 targets are not yet due: 已提前完成 / 推进中, never 未完成."""
+    from openpyxl import load_workbook
+
+    from shiwu_lib import pack as pk
+
+    r = pk.build_pack(as_of="2024-06-30", out_dir=tmp_path, db=db, charts_enabled=False)
+    md = r.briefing_md.read_text(encoding="utf-8")
+    m = re.search(r"距2025年末中期评估还有(\d+)个季度。2025年到期的约束性目标(\d+)项中，已提前完成(\d+)项", md)
+    assert m and int(m.group(1)) == 6
+    mp = r"2025年到期的约束性目标\d+项：已完成"
+    assert not re.search(mp, md)
+    ws = load_workbook(r.xlsx)["中期评估"]
+    verdicts = {row[12] for row in ws.iter_rows(min_row=5, values_only=True) if isinstance(row[0], int)}
+    assert verdicts and verdicts <= {"已提前完成", "推进中", "暂无数据"}
+    assert "截至2024年6月30日" in ws["A1"].value
