@@ -2,14 +2,16 @@
 # Install what the real-browser and export tests need from Debian's packages, only when missing:
 #   chromium (Playwright and kaleido drive /usr/bin/chromium; no browser download),
 #   fonts-noto-cjk (without it every Chinese character renders as a box),
-#   libreoffice-calc-nogui (opens the exported workbooks the way analysts' tools do).
+#   libreoffice-calc-nogui (opens the exported workbooks the way analysts' tools do),
+#   poppler-utils (pdftoppm renders the converted PDF pages the tests look at).
 set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-noto-cjk)
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "system deps: chromium, CJK font and LibreOffice present"
+  echo "system deps: chromium, CJK font, LibreOffice and poppler present"
   exit 0
 fi
 echo "system deps: installing ${need[*]}"

@@ -165,7 +165,7 @@ def trajectory(data: dict) -> go.Figure:
 
     - ``title``, ``subtitle`` (one line, e.g. the light and reason), ``unit``;
     - ``paths``: list of dicts ``name, x, y, stretch`` — target paths (firm solid, 力争 dashed);
-    - ``annual``: list of dicts ``name, x, y`` — single-year targets (markers);
+    - ``annual``: list of dicts ``name, x, y, text`` — single-year targets (bar markers, hover ``text``);
     - ``baseline``: dict ``x, y, label`` or None;
     - ``actual``: DataFrame ``date, value, text`` (hover text: value, unit, period, source), rows
       separated by a row of NaN where the line must break (year-to-date series restart in January);
@@ -186,7 +186,7 @@ def trajectory(data: dict) -> go.Figure:
         fig.add_scatter(
             x=a["x"], y=a["y"], mode="markers", name=a["name"],
             marker=dict(symbol="line-ew-open", size=26, color=PATH_COLOUR, line=dict(width=3, color=PATH_COLOUR)),
-            hovertemplate=a["name"] + "<br>%{x|%Y年}：%{y:,.4~g}" + unit + "<extra></extra>",
+            customdata=a.get("text") or [a["name"]] * len(a["x"]), hovertemplate="%{customdata}<extra></extra>",
         )
     b = data.get("baseline")
     if b:

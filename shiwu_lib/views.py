@@ -443,7 +443,7 @@ PAGE_CSS = """
 .shiwu-sub { color: #555; font-size: 16px; }
 .shiwu-note { color: #555; font-size: 15px; margin: 6px 0; }
 .shiwu-demo { display: inline-block; color: #b00020; border: 1px solid #b00020; background: #fff5f5; padding: 0 6px;
-  border-radius: 3px; font-size: 15px; font-weight: 700; margin-left: 6px; vertical-align: middle; line-height: 1.5; }
+  border-radius: 3px; font-size: 15px; font-weight: 700; margin-left: 6px; vertical-align: middle; line-height: 1.5; white-space: nowrap; }
 .shiwu-banner { border: 1px solid #b00020; background: #fff5f5; color: #7a0016; padding: 8px 12px; border-radius: 6px; margin: 8px 0; font-size: 16px; }
 .shiwu-empty { padding: 14px 16px; background: #f4f5f7; border-left: 5px solid #9aa0a6; font-size: 18px; margin: 10px 0; }
 .shiwu-error { padding: 14px 16px; background: #fff5f5; border-left: 5px solid #b00020; font-size: 18px; margin: 10px 0; }
@@ -887,9 +887,11 @@ def indicator_chart_data(db, indicator: dict, targets: pd.DataFrame, st: pd.Data
     engine's ``projected`` value at the report date. Indicators with only single-year targets show
     the year-to-date actual values and each year's target as a bar marker.
     """
-    unit = indicator.get("unit") or (targets["unit"].iloc[0] if len(targets) else "")
     name = indicator.get("name_zh") or targets["metric_zh"].iloc[0]
     spans = targets[[is_span(p) for p in targets["period"]]]
+    # values come in the target's unit (万亩 even when the indicator is kept in 亩)
+    unit_src = spans if len(spans) else targets
+    unit = (unit_src["unit"].iloc[0] if len(unit_src) else "") or indicator.get("unit") or ""
     stt = st.set_index("target_id")
     data: dict = {"title": f"{name}（{unit}）" if unit else name, "unit": unit, "paths": [], "annual": [],
                   "report_date": report_date, "demo": False}
@@ -970,18 +972,27 @@ def indicator_chart_data(db, indicator: dict, targets: pd.DataFrame, st: pd.Data
         if pts:
             data["actual"] = pd.DataFrame(pts)
             data["demo"] = bool((acts["source_type"] == "demo").any())
-        for t in targets.sort_values(["target_year", "target_id"]).itertuples(index=False):
-            from .progress import _PERIOD_END
+        from .progress import _PERIOD_END
 
+        xs, ys, texts = [], [], []
+        for t in targets.sort_values(["target_year", "target_id"]).itertuples(index=False):
             m, d = _PERIOD_END.get(str(t.period).upper(), (12, 31))
-            data["annual"].append({"name": f"{fmt.span_zh(t.period, int(t.target_year))}目标",
-                                   "x": [pd.Timestamp(int(t.target_year), m, d)], "y": [t.value]})
+            xs.append(pd.Timestamp(int(t.target_year), m, d))
+            ys.append(float(t.value))
+            texts.append(f"{fmt.span_zh(t.period, int(t.target_year))}目标：{fmt.target_text(t.value, unit, t.comparator, bool(t.stretch))}")
+        data["annual"].append({"name": "年度目标", "x": xs, "y": ys, "text": texts})
         firm = targets[~targets["stretch"].astype(bool)]
         if len(firm):
-            last = firm.sort_values("target_year").iloc[-1]
-            if last["target_id"] in stt.index:
-                srow = stt.loc[last["target_id"]]
-                data["subtitle"] = f"{fmt.status_zh(srow['status'])} · {srow['reason']}"
+            yrs = pd.to_numeric(firm["target_year"])
+            pick = firm[yrs == report_date.year]
+            if pick.empty:
+                pick = firm[yrs <= report_date.year].sort_values("target_year").tail(1)
+            if pick.empty:
+                pick = firm.sort_values("target_year").head(1)
+            tid = pick.iloc[-1]["target_id"]
+            if tid in stt.index:
+                srow = stt.loc[tid]
+                data["subtitle"] = f"{fmt.status_zh(srow['status'])} · {srow['metric_zh']}：{srow['reason']}"
                 data["status"] = srow["status"]
     return data
 
@@ -1055,7 +1066,7 @@ def source_cell(is_demo, source_types="") -> str:
 
 def _targets_table(st: pd.DataFrame, attr: str = "targets") -> str:
     cols = [
-        ("目标", lambda r: esc(str(r["metric_zh"])) + ("" if not r["stretch"] else ' <span class="shiwu-sub">（力争）</span>')),
+        ("目标", lambda r: esc(str(r["metric_zh"])) + ("" if not r["stretch"] or "力争" in str(r["metric_zh"]) else ' <span class="shiwu-sub">（力争）</span>')),
         ("目标值", lambda r: esc(target_label(r))),
         ("最新实际", lambda r: esc(actual_text(r)) + (f'<br><span class="shiwu-sub">{esc(fmt.period_label_zh(r["latest_period"]))}</span>'
                                                     if not _isnan(r["latest_period"]) else ""), True),
@@ -1106,7 +1117,7 @@ def _midpoint_rows_table(mp: pd.DataFrame, with_project: bool = False) -> str:
     if with_project:
         cols.append(("工程", lambda r: esc(project_label(r["project_no"], r["project_short"]))))
     cols += [
-        ("目标", lambda r: esc(str(r["metric_zh"])) + ("（力争）" if bool(r.get("stretch")) else "")),
+        ("目标", lambda r: esc(str(r["metric_zh"])) + ("（力争）" if bool(r.get("stretch")) and "力争" not in str(r["metric_zh"]) else "")),
         ("目标值", lambda r: esc(target_label(r))),
         ("2025年末实际", lambda r: esc(actual_text(r)), True),
     ]
