@@ -169,6 +169,8 @@ def trajectory(data: dict) -> go.Figure:
     - ``baseline``: dict ``x, y, label`` or None;
     - ``actual``: DataFrame ``date, value, text`` (hover text: value, unit, period, source), rows
       separated by a row of NaN where the line must break (year-to-date series restart in January);
+    - ``partial``: DataFrame like ``actual`` — this year's year-to-date values of a yearly flow whose
+      target is a full-year level (drawn as open markers, not joined to the line), or None;
     - ``projection``: dict ``x, y, text`` (two points: the last actual and the window end) or None;
     - ``midpoint``: dict ``x, y, text`` (the 2025 midpoint target) or None;
     - ``report_date``: the vertical report-date line; ``demo``: stamp 示例数据.
@@ -200,6 +202,13 @@ def trajectory(data: dict) -> go.Figure:
             line=dict(color=ACTUAL_COLOUR, width=2), marker=dict(size=8, color=ACTUAL_COLOUR),
             customdata=act["text"], hovertemplate="%{customdata}<extra></extra>", connectgaps=False,
         )
+    part = data.get("partial")
+    if part is not None and len(part):
+        fig.add_scatter(
+            x=part["date"], y=part["value"], mode="markers", name="本年累计（未满一年）",
+            marker=dict(size=9, color="white", line=dict(width=2, color=ACTUAL_COLOUR)),
+            customdata=part["text"], hovertemplate="%{customdata}<extra></extra>",
+        )
     pr = data.get("projection")
     if pr:
         fig.add_scatter(x=pr["x"], y=pr["y"], mode="lines+markers", name="按当前进度预计",
@@ -217,19 +226,40 @@ def trajectory(data: dict) -> go.Figure:
         fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="paper",
                       line=dict(color=REPORT_LINE_COLOUR, width=1.5, dash="dash"))
         fig.add_annotation(x=x, y=1, xref="x", yref="paper", text="报告期", showarrow=False,
-                           xanchor="left", yanchor="bottom", font=dict(color=REPORT_LINE_COLOUR, size=BASE_FONT_SIZE - 2))
-    title = data.get("title", "")
-    if data.get("subtitle"):
-        title += f"<br><span style='font-size:{BASE_FONT_SIZE - 1}px;color:#444'>{data['subtitle']}</span>"
-    style(fig, title, height=data.get("height", 430))
+                           xanchor="left", yanchor="bottom", font=dict(color=REPORT_LINE_COLOUR, size=BASE_FONT_SIZE))
+    title = wrap_zh(data.get("title", ""), 30, max_lines=1)
+    sub_lines = wrap_zh(data.get("subtitle") or "", 28, max_lines=2).split("<br>") if data.get("subtitle") else []
+    for line in sub_lines:
+        title += f"<br><span style='font-size:{BASE_FONT_SIZE}px;color:#444'>{line}</span>"
+    style(fig, title, height=data.get("height", 430) + 20 * len(sub_lines))
     fig.update_layout(
-        legend=dict(orientation="h", y=-0.18, x=0, font=dict(size=BASE_FONT_SIZE - 2)),
-        margin=dict(l=70, r=30, t=100, b=90), hovermode="closest",
+        legend=dict(orientation="h", y=-0.18, x=0, font=dict(size=BASE_FONT_SIZE)),
+        margin=dict(l=70, r=30, t=78 + 24 * len(sub_lines), b=90), hovermode="closest",
     )
     fig.update_xaxes(range=[pd.Timestamp("2022-10-01"), pd.Timestamp("2028-03-31")], dtick="M12",
                      tickformat="%Y年", ticklabelmode="period")
     fig.update_yaxes(title=unit, rangemode="tozero" if data.get("from_zero") else "normal")
     return add_demo_label(fig) if data.get("demo") else fig
+
+
+def wrap_zh(text: str, width: int, max_lines: int = 2) -> str:
+    """Wrap Chinese text for a Plotly title: lines of at most ``width`` characters joined by
+    ``<br>``, broken after a comma when one is near, the last line ended with … when cut."""
+    text = str(text or "")
+    lines: list[str] = []
+    rest = text
+    while rest and len(lines) < max_lines:
+        if len(rest) <= width:
+            lines.append(rest)
+            rest = ""
+            break
+        cut = max((rest.rfind(ch, 0, width) for ch in "，、；· "), default=-1)
+        cut = cut + 1 if cut >= width // 2 else width
+        lines.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest and lines:
+        lines[-1] = lines[-1][: max(width - 1, 1)] + "…"
+    return "<br>".join(lines)
 
 
 def light_timeline(df: pd.DataFrame, title: str = "工程总灯逐季变化") -> go.Figure:

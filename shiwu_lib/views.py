@@ -63,7 +63,7 @@ from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 
-from . import fmt
+from . import fmt, units
 
 log = logging.getLogger("shiwu.views")
 
@@ -90,11 +90,67 @@ PROJECT_LIGHT_RULE_ZH = (
 # ----------------------------------------------------------------------------------------------
 
 def wait_for_visit() -> None:
-    """Block a preheated Voila kernel until a visitor opens the page (no-op elsewhere)."""
-    if os.environ.get("VOILA_PREHEAT", "False") != "False":
+    """Block a preheated Voila kernel until a visitor opens the page (no-op elsewhere).
+
+    Does what ``voila.utils.wait_for_request`` (voila 0.5) does — connect to Voila's
+    ``/voila/query/<kernel id>`` websocket, receive the request info, put it in ``os.environ``
+    (``QUERY_STRING`` …) — without importing ``voila.utils``: that import pulls in jupyter_server
+    and jupyterlab_server (~6 s of CPU in a kernel), and since a page reaches this call only when
+    it is about to wait, every preheated kernel paid it at the same moment after a start and a
+    visitor arriving then waited up to ~15 s. Falls back to Voila's own function on an unexpected
+    error.
+    """
+    if os.environ.get("VOILA_PREHEAT", "False") == "False":
+        return
+    try:
+        info = _voila_request_info()
+    except Exception:  # noqa: BLE001 - protocol changed? use Voila's implementation
+        log.exception("wait_for_visit: falling back to voila.utils.wait_for_request")
         from voila.utils import wait_for_request
 
         wait_for_request()
+        return
+    if info:
+        import json
+
+        for k, v in json.loads(info).items():
+            os.environ[k] = v
+
+
+def _voila_request_info(timeout: float = 5.0) -> str | None:
+    """The request info Voila sends to a preheated kernel when its page is requested."""
+    import asyncio
+    import threading
+
+    import websockets
+
+    protocol = os.getenv("VOILA_WS_PROTOCOL", "ws")
+    ip = os.getenv("VOILA_APP_IP", "127.0.0.1")
+    port = os.getenv("VOILA_APP_PORT", "8866")
+    base = os.getenv("VOILA_WS_BASE_URL", os.getenv("VOILA_SERVER_URL", "/"))
+    url = f"{protocol}://{ip}:{port}{base}voila/query/{os.getenv('VOILA_KERNEL_ID')}"
+    result: dict = {}
+
+    async def receive():
+        try:
+            async with websockets.connect(url, open_timeout=timeout) as ws:
+                return await ws.recv()
+        except (TimeoutError, ConnectionRefusedError):
+            log.warning("wait_for_visit: cannot reach %s; continuing without the request info", url)
+            return None
+
+    def run():
+        try:
+            result["info"] = asyncio.new_event_loop().run_until_complete(receive())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            result["error"] = exc
+
+    t = threading.Thread(target=run, name="shiwu-wait-for-visit", daemon=True)
+    t.start()
+    t.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("info")
 
 
 def query_params() -> dict[str, str]:
@@ -309,6 +365,12 @@ def project_label(no: int, short_zh: str) -> str:
     return f"{fmt.cn_number(int(no))} {short_zh}"
 
 
+def project_option(no: int, short_zh: str) -> str:
+    """The project selector's label: ``(7, '土地整治') → '七、土地整治'`` (no spaces: ipywidgets
+    writes them as no-break spaces into the <select>)."""
+    return f"{fmt.cn_number(int(no))}、{short_zh}"
+
+
 def actual_text(row) -> str:
     """The compared value of a status row as people write it (growth rates in %)."""
     if _isnan(row.get("latest_actual")):
@@ -441,9 +503,9 @@ PAGE_CSS = """
 .shiwu-page h2 { font-size: 24px; margin: 22px 0 8px 0; font-weight: 700; border-left: 6px solid #1f5fbf; padding-left: 10px; }
 .shiwu-page h3 { font-size: 20px; margin: 14px 0 6px 0; }
 .shiwu-sub { color: #555; font-size: 16px; }
-.shiwu-note { color: #555; font-size: 15px; margin: 6px 0; }
+.shiwu-note { color: #555; font-size: 16px; margin: 6px 0; }
 .shiwu-demo { display: inline-block; color: #b00020; border: 1px solid #b00020; background: #fff5f5; padding: 0 6px;
-  border-radius: 3px; font-size: 15px; font-weight: 700; margin-left: 6px; vertical-align: middle; line-height: 1.5; white-space: nowrap; }
+  border-radius: 3px; font-size: 16px; font-weight: 700; margin-left: 6px; vertical-align: middle; line-height: 1.5; white-space: nowrap; }
 .shiwu-banner { border: 1px solid #b00020; background: #fff5f5; color: #7a0016; padding: 8px 12px; border-radius: 6px; margin: 8px 0; font-size: 16px; }
 .shiwu-empty { padding: 14px 16px; background: #f4f5f7; border-left: 5px solid #9aa0a6; font-size: 18px; margin: 10px 0; }
 .shiwu-error { padding: 14px 16px; background: #fff5f5; border-left: 5px solid #b00020; font-size: 18px; margin: 10px 0; }
@@ -454,18 +516,18 @@ PAGE_CSS = """
   box-shadow: 0 1px 3px rgba(0,0,0,.08); display: flex; flex-direction: column; gap: 3px; }
 .shiwu-card-head { display: flex; align-items: center; justify-content: space-between; gap: 6px; }
 .shiwu-card-title { font-size: 22px; font-weight: 700; }
-.shiwu-card-name { font-size: 14px; color: #666; min-height: 2.9em; }
+.shiwu-card-name { font-size: 15px; color: #666; min-height: 2.9em; }
 .shiwu-chip { display: inline-block; color: #fff; border-radius: 12px; padding: 1px 10px; font-size: 16px; font-weight: 700; white-space: nowrap; }
 .shiwu-metric { font-size: 16px; color: #333; margin-top: 4px; }
 .shiwu-big { font-size: 27px; font-weight: 700; line-height: 1.2; }
-.shiwu-small { font-size: 14px; color: #555; }
-.shiwu-reason { font-size: 15px; color: #333; }
+.shiwu-small { font-size: 15px; color: #555; }
+.shiwu-reason { font-size: 16px; color: #333; }
 .shiwu-pbar { position: relative; height: 12px; background: #eceef1; border-radius: 6px; margin: 4px 0 2px 0; }
 .shiwu-pbar-fill { position: absolute; left: 0; top: 0; bottom: 0; border-radius: 6px; }
 .shiwu-pbar-tick { position: absolute; top: -4px; bottom: -4px; width: 3px; background: #b00020; }
 .shiwu-stack { display: flex; height: 14px; border-radius: 4px; overflow: hidden; margin-top: 6px; background: #eceef1; }
 .shiwu-stack span { display: block; height: 100%; }
-.shiwu-counts { font-size: 14px; color: #444; }
+.shiwu-counts { font-size: 15px; color: #444; }
 .shiwu-link { font-size: 16px; font-weight: 700; color: #1f5fbf; text-decoration: none; margin-top: 4px; }
 .shiwu-link:hover { text-decoration: underline; }
 .shiwu-table { border-collapse: collapse; font-size: 16px; margin: 6px 0 10px 0; width: 100%; }
@@ -710,7 +772,13 @@ def _late_table(late: pd.DataFrame) -> str:
 
 
 class _Page:
-    """A page: a header, controls and a body redrawn on every change (errors shown in Chinese)."""
+    """A page: a header, controls and a body redrawn on every change (errors shown in Chinese).
+
+    ``run(render, ...)`` replaces the body; work a render hands to :meth:`defer` (the trajectory
+    charts of a project) runs right after the cell or callback has returned, on the kernel's event
+    loop in the same thread, so Voila can send the page and the browser can start drawing the first
+    charts meanwhile. A later render makes pending deferred work of an earlier one a no-op.
+    """
 
     def __init__(self, title: str, subtitle: str):
         import ipywidgets as w
@@ -720,18 +788,20 @@ class _Page:
         self.controls = w.HBox([])
         self.body = w.VBox([], layout=w.Layout(width="100%"))
         self.status = w.HTML("")
-        self.root = w.VBox([self.header, self.controls, self.status, self.body], layout=w.Layout(width="100%"))
+        self.root = w.VBox([self.header, self.controls, self.status, self.body],
+                           layout=w.Layout(width="auto", padding="0 18px 0 0"))
         self.root.add_class("shiwu-page")
+        self.generation = 0
 
     def html(self, value: str):
         return self.w.HTML('<div class="shiwu-page">' + value + "</div>", layout=self.w.Layout(width="100%", flex="0 0 auto"))
 
     def figure(self, fig):
-        # fixed size: an Output in a flex column otherwise shrinks to 0 px before Plotly has drawn
+        """An Output widget holding the figure (set directly, no output capture: safe anywhere).
+        Fixed height: an Output in a flex column otherwise shrinks to 0 px before Plotly has drawn."""
         h = fig.layout.height or 450
         out = self.w.Output(layout=self.w.Layout(width="100%", min_height=f"{int(h)}px", flex="0 0 auto"))
-        with out:
-            show_figure(fig)
+        out.outputs = ({"output_type": "display_data", "data": figure_bundle(fig), "metadata": {}},)
         return out
 
     def dropdown(self, label: str, options, value, width: str = "320px"):
@@ -747,10 +817,34 @@ class _Page:
             msg = f"页面数据加载出错，请稍后刷新；如仍出错请联系{CONTACT}。（错误详情已记录在服务日志中）"
         self.body.children = [self.html(error_state(msg))]
 
+    def defer(self, fn, *args) -> None:
+        """Run ``fn(*args)`` after the current cell / callback (immediately outside a kernel)."""
+        import asyncio
+
+        gen = self.generation
+
+        def call():
+            if gen != self.generation:
+                return  # a newer render replaced the body
+            try:
+                fn(*args)
+            except Exception:  # noqa: BLE001 - logged, the placeholder says what failed
+                log.exception("deferred %s failed", getattr(fn, "__name__", fn))
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None:
+            call()
+        else:
+            loop.call_later(0.05, call)
+
     def run(self, render, *args):
         """Call ``render(*args)`` -> list of widgets; on failure log the traceback and show a message."""
         import time
 
+        self.generation += 1
         self.status.value = '<div class="shiwu-note">正在加载…</div>'
         t0 = time.perf_counter()
         try:
@@ -891,9 +985,21 @@ def indicator_chart_data(db, indicator: dict, targets: pd.DataFrame, st: pd.Data
     spans = targets[[is_span(p) for p in targets["period"]]]
     # values come in the target's unit (万亩 even when the indicator is kept in 亩)
     unit_src = spans if len(spans) else targets
+    if len(spans):
+        firm_spans = spans[~spans["stretch"].astype(bool)]
+        unit_src = (firm_spans if len(firm_spans) else spans).sort_values(["target_year", "target_id"], ascending=[False, True])
     unit = (unit_src["unit"].iloc[0] if len(unit_src) else "") or indicator.get("unit") or ""
+
+    def in_unit(t) -> float:
+        """A target's value in the chart's unit (targets of one indicator may be in 亩 and 万亩)."""
+        if t["kind"] == "growth_rate" or t["unit"] == unit or _isnan(t.get("value_base")):
+            return float(t["value"])
+        try:
+            return float(t["value_base"]) / units.to_base(1.0, unit)
+        except Exception:  # noqa: BLE001 - unit outside the vocabulary: as written
+            return float(t["value"])
     stt = st.set_index("target_id")
-    data: dict = {"title": f"{name}（{unit}）" if unit else name, "unit": unit, "paths": [], "annual": [],
+    data: dict = {"title": f"{short_label(name, 22)}（{unit}）" if unit else short_label(name, 26), "unit": unit, "paths": [], "annual": [],
                   "report_date": report_date, "demo": False}
     rd = pd.Timestamp(report_date)
     if len(spans):
@@ -906,28 +1012,39 @@ def indicator_chart_data(db, indicator: dict, targets: pd.DataFrame, st: pd.Data
         if len(base):
             data["baseline"] = {"x": base["date"].iloc[0], "y": base_val,
                                 "label": f"基期值（{base['period_label'].iloc[0]}年）：{fmt.value(base_val, unit)}"}
-        for t in spans.sort_values(["stretch", "target_year", "target_id"]).itertuples(index=False):
-            start = pd.Timestamp(int(str(t.period)[:4]), 1, 1) - pd.Timedelta(days=1)
-            end = pd.Timestamp(int(t.target_year), 12, 31)
-            if t.kind == "growth_rate":
-                xs, ys = [start + pd.Timedelta(days=1), end], [t.value, t.value]
-            elif t.kind == "cumulative_flow":
-                xs, ys = [start, end], [0.0, t.value]
-            elif base_val is not None and int(str(t.period)[:4]) == int(str(main["period"])[:4]):
-                xs, ys = [start, end], [base_val, t.value]
+        for _, t in spans.sort_values(["stretch", "target_year", "target_id"]).iterrows():
+            start = pd.Timestamp(int(str(t["period"])[:4]), 1, 1) - pd.Timedelta(days=1)
+            end = pd.Timestamp(int(t["target_year"]), 12, 31)
+            v = in_unit(t)
+            if t["kind"] == "growth_rate":
+                xs, ys = [start + pd.Timedelta(days=1), end], [v, v]
+            elif t["kind"] == "cumulative_flow":
+                xs, ys = [start, end], [0.0, v]
+            elif base_val is not None and int(str(t["period"])[:4]) == int(str(main["period"])[:4]):
+                xs, ys = [start, end], [base_val, v]
             else:
-                xs, ys = [end], [t.value]
-            prefix = "力争" if t.stretch else "目标"
-            data["paths"].append({"name": f"{prefix}：{fmt.target_text(t.value, unit, t.comparator, False)}（{int(t.target_year)}年）",
-                                  "x": xs, "y": ys, "stretch": bool(t.stretch)})
+                xs, ys = [end], [v]
+            prefix = "力争" if t["stretch"] else "目标"
+            data["paths"].append({"name": f"{prefix}：{fmt.target_text(v, unit, t['comparator'], False)}（{int(t['target_year'])}年）",
+                                  "x": xs, "y": ys, "stretch": bool(t["stretch"])})
         act = tr[(tr["series"] == "actual") & (tr["date"] <= rd)].copy()
         if main["kind"] == "growth_rate" and indicator.get("measure") in ("flow", "stock"):
             act = _derived_rates(db, main["indicator_id"], known_at, rd)
         if len(act):
             act["text"] = [_trajectory_actual_text(v, unit, lab, s, ti, main["kind"])
                            for v, lab, s, ti in zip(act["value"], act["period_label"], act["source_type"], act["source_title"])]
-            data["actual"] = act[["date", "value", "text"]].reset_index(drop=True)
             data["demo"] = bool((act["source_type"] == "demo").any())
+            if main["kind"] in ("level", "count", "share", "ratio") and indicator.get("measure") == "flow":
+                # a level of a yearly flow (年开行数, 年营业收入) is compared on full-year values; the
+                # year-to-date values of the current year are drawn apart, not joined to the line
+                full = (act["date"].dt.month == 12) & (act["date"].dt.day == 31)
+                last_full = act.loc[full, "date"].max() if full.any() else pd.Timestamp.min
+                partial = act[~full & (act["date"] > last_full)]
+                if len(partial):
+                    data["partial"] = partial[["date", "value", "text"]].reset_index(drop=True)
+                act = act[full]
+            data["actual"] = act[["date", "value", "text"]].reset_index(drop=True)
+        if len(act):
             if main["target_id"] in stt.index:
                 srow = stt.loc[main["target_id"]]
                 proj = srow["projected"]
@@ -941,7 +1058,7 @@ def indicator_chart_data(db, indicator: dict, targets: pd.DataFrame, st: pd.Data
         t25 = spans[(spans["target_year"] == 2025) & ~spans["stretch"].astype(bool)]
         mid_x = pd.Timestamp(2025, 12, 31)
         if len(t25):
-            v = float(t25.iloc[0]["value"])
+            v = in_unit(t25.iloc[0])
             data["midpoint"] = {"x": mid_x, "y": v, "text": f"2025年目标：{fmt.target_text(v, unit, t25.iloc[0]['comparator'])}"}
         else:
             p = next((p for p in data["paths"] if not p["stretch"] and len(p["x"]) == 2), None)
@@ -967,19 +1084,27 @@ def indicator_chart_data(db, indicator: dict, targets: pd.DataFrame, st: pd.Data
             if prev_year is not None and r.year != prev_year:
                 pts.append({"date": pd.NaT, "value": float("nan"), "text": ""})
             prev_year = r.year
-            pts.append({"date": pd.Timestamp(r.period_end), "value": r.value,
-                        "text": _trajectory_actual_text(r.value, unit, r.period_label, r.source_type, r.source_title, "")})
+            v = r.value
+            if r.unit != unit:
+                try:
+                    if units.base_unit(unit) == r.base_unit:
+                        v = r.value_base / units.to_base(1.0, unit)   # e.g. actuals in 亩, targets in 万亩
+                except Exception:  # noqa: BLE001 - keep the value as reported
+                    pass
+            pts.append({"date": pd.Timestamp(r.period_end), "value": v,
+                        "text": _trajectory_actual_text(v, unit, r.period_label, r.source_type, r.source_title, "")})
         if pts:
             data["actual"] = pd.DataFrame(pts)
             data["demo"] = bool((acts["source_type"] == "demo").any())
         from .progress import _PERIOD_END
 
         xs, ys, texts = [], [], []
-        for t in targets.sort_values(["target_year", "target_id"]).itertuples(index=False):
-            m, d = _PERIOD_END.get(str(t.period).upper(), (12, 31))
-            xs.append(pd.Timestamp(int(t.target_year), m, d))
-            ys.append(float(t.value))
-            texts.append(f"{fmt.span_zh(t.period, int(t.target_year))}目标：{fmt.target_text(t.value, unit, t.comparator, bool(t.stretch))}")
+        for _, t in targets.sort_values(["target_year", "target_id"]).iterrows():
+            m, d = _PERIOD_END.get(str(t["period"]).upper(), (12, 31))
+            v = in_unit(t)
+            xs.append(pd.Timestamp(int(t["target_year"]), m, d))
+            ys.append(v)
+            texts.append(f"{fmt.span_zh(t['period'], int(t['target_year']))}目标：{fmt.target_text(v, unit, t['comparator'], bool(t['stretch']))}")
         data["annual"].append({"name": "年度目标", "x": xs, "y": ys, "text": texts})
         firm = targets[~targets["stretch"].astype(bool)]
         if len(firm):
@@ -1182,7 +1307,7 @@ def _tasks_table(tasks: pd.DataFrame) -> str:
         if _isnan(s):
             return '<span style="color:#888">未报送</span>'
         c = TASK_STATUS_COLOURS.get(s, "#444")
-        return f'<b style="color:{c}">{esc(str(s))}</b>'
+        return f'<b style="color:{c};white-space:nowrap">{esc(str(s))}</b>'
 
     def pct_cell(r):
         return "—" if _isnan(r["progress_pct"]) else fmt.percent(r["progress_pct"], 0)
@@ -1240,16 +1365,7 @@ def _project_body(page: _Page, project_no: int, report_date: date) -> list:
         first_q = fmt.quarter_zh(eq) if eq else ""
         tasks = tasks_frame(db, project_no, report_date)
         problems = problems_frame(db, project_no, report_date)
-        charts_data = []
         order = chart_indicators(targets)
-        ind_by_id = {r["indicator_id"]: r for r in inds.to_dict("records")}
-        for iid in order:
-            tg = targets[targets["indicator_id"] == iid]
-            try:
-                charts_data.append((iid, indicator_chart_data(db, ind_by_id.get(iid, {"indicator_id": iid}), tg, st, report_date, known)))
-            except Exception:  # noqa: BLE001 - one chart failing must not take the page down
-                log.exception("trajectory of %s failed", iid)
-                charts_data.append((iid, None))
     finally:
         db.close()
 
@@ -1282,7 +1398,7 @@ def _project_body(page: _Page, project_no: int, report_date: date) -> list:
     else:
         g["gap_pct"] = [gap_share(a, b) for a, b in zip(g["gap"], g["target_value"])]
         g = g[g["gap_pct"].notna()]
-        g["label"] = [short_label(f"{m}（{int(y)}）", 20) for m, y in zip(g["metric_zh"], g["target_year"])]
+        g["label"] = [short_label(m if str(int(y)) in str(m) else f"{m}（{int(y)}）", 20) for m, y in zip(g["metric_zh"], g["target_year"])]
         g["hover"] = [f"{m}<br>目标：{target_label(r)}<br>实际：{actual_text(r)}<br>{fmt.status_zh(r['status'])} · {r['reason']}"
                       for m, (_, r) in zip(g["metric_zh"], g.iterrows())]
         fig = charts.gap_to_target(g, f"{fmt.cn_number(int(project_no))} {proj['short_zh']}：各目标距目标还差多少（占目标值%）",
@@ -1292,19 +1408,12 @@ def _project_body(page: _Page, project_no: int, report_date: date) -> list:
     out.append(page.html("<h2>指标走势（2023—2027年）</h2>"
                          '<div class="shiwu-note">实线：目标路径；虚线：“力争”目标；点线：按当前进度预计；星号：2025年中期目标；'
                          "红色竖线：报告期。鼠标悬停可查看数值、单位、期别和来源。</div>"))
-    figs = []
-    for iid, data in charts_data:
-        if data is None:
-            figs.append(page.html(error_state(f"{iid}：走势图生成出错（已记录日志）。")))
-            continue
-        fig = charts.trajectory(data)
-        o = page.figure(fig)
-        o.add_class("shiwu-trajectory")
-        figs.append(o)
-    if figs:
-        grid = page.w.GridBox(figs, layout=page.w.Layout(grid_template_columns="repeat(2, minmax(0, 1fr))", width="100%",
-                                                          grid_gap="8px"))
+    if order:
+        grid = page.w.GridBox([page.html(f'<div class="shiwu-note" data-loading="trajectories">正在生成{len(order)}张走势图…</div>')],
+                              layout=page.w.Layout(grid_template_columns="repeat(2, minmax(0, 1fr))", width="100%",
+                                                   grid_gap="8px", flex="0 0 auto"))
         out.append(grid)
+        page.defer(_fill_trajectories, page, grid, project_no, order, targets, inds, st, report_date, known)
     else:
         out.append(page.html(empty_state("该工程没有关联指标的量化目标。")))
 
@@ -1319,6 +1428,34 @@ def _project_body(page: _Page, project_no: int, report_date: date) -> list:
     return out
 
 
+def _fill_trajectories(page: _Page, grid, project_no: int, order: list[str], targets: pd.DataFrame,
+                       inds: pd.DataFrame, st: pd.DataFrame, report_date: date, known: date) -> None:
+    """Draw the trajectory charts of a project into ``grid`` (deferred part of the project page)."""
+    import time
+
+    from . import charts
+
+    t0 = time.perf_counter()
+    ind_by_id = {r["indicator_id"]: r for r in inds.to_dict("records")}
+    figs = []
+    db = _open_db()
+    try:
+        for iid in order:
+            tg = targets[targets["indicator_id"] == iid]
+            try:
+                data = indicator_chart_data(db, ind_by_id.get(iid, {"indicator_id": iid}), tg, st, report_date, known)
+                o = page.figure(charts.trajectory(data))
+                o.add_class("shiwu-trajectory")
+                figs.append(o)
+            except Exception:  # noqa: BLE001 - one chart failing must not take the page down
+                log.exception("trajectory of %s failed", iid)
+                figs.append(page.html(error_state(f"{ind_by_id.get(iid, {}).get('name_zh', iid)}：走势图生成出错（已记录日志）。")))
+    finally:
+        db.close()
+    grid.children = figs
+    log.info("trajectories of project %s: %d charts in %.2f s", project_no, len(figs), time.perf_counter() - t0)
+
+
 def project_page():
     """工程详情: one project (``?project=N``, selector), its targets, charts, tasks and problems."""
     _setup_logging()
@@ -1331,7 +1468,9 @@ def project_page():
 
     display(page.root)
     warm_up()
+    log.info("project: waiting for a visit")
     wait_for_visit()
+    log.info("project: visit")
     params = query_params()
     try:
         db = _open_db()
@@ -1353,7 +1492,7 @@ def project_page():
     if project_no not in nos:
         project_no = nos[0]
     chosen = _parse_date(params.get("as_of"), dates) or default
-    dd_p, lab_p = page.dropdown("工程", [(project_label(n, s), n)
+    dd_p, lab_p = page.dropdown("工程", [(project_option(n, s), n)
                                         for n, s in zip(projects["project_no"], projects["short_zh"])], project_no, "260px")
     dd_d, lab_d = page.dropdown("报告期", report_date_options(dates), chosen.isoformat())
     back = page.w.HTML('<a class="shiwu-link" href="01_overview.ipynb">← 返回总览</a>')
@@ -1437,5 +1576,7 @@ def midpoint_page():
 
     display(page.root)
     warm_up()
+    log.info("midpoint: waiting for a visit")
     wait_for_visit()
+    log.info("midpoint: visit")
     page.run(_midpoint_body, page)
