@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths, progress, store, units
+from . import lights, paths, progress, store, units
 from .rules import load_rules
 
 MIDPOINT_DATE = date(2025, 12, 31)
@@ -168,6 +168,8 @@ class Database:
             a = progress.assess(self.spec(t), series, d, self.rules)
             used = progress.usable(series, d)
             in_unit = (lambda v: v) if t.kind == "growth_rate" else (lambda v, u=t.unit: _in_unit(v, u))
+            # growth targets and levels' CAGR-free paces: per-year change in the target's unit (亿元/年 …)
+            rate_in_unit = in_unit
             rows.append({
                 "project_no": t.project_no, "target_id": t.target_id, "metric_zh": t.metric_zh,
                 "section": t.section, "kind": t.kind, "period": t.period, "start_year": t.start_year,
@@ -176,7 +178,7 @@ class Database:
                 "latest_actual": in_unit(a.latest_actual), "latest_period": a.latest_period,
                 "time_progress": a.time_progress, "completion": a.completion, "ahead_pp": a.ahead_pp,
                 "gap": in_unit(a.gap), "projected": in_unit(a.projected),
-                "observed_rate": a.observed_rate, "required_rate": a.required_rate,
+                "observed_rate": rate_in_unit(a.observed_rate), "required_rate": rate_in_unit(a.required_rate),
                 "likely_met": a.likely_met, "met": a.met, "status": a.status, "reason": a.reason_zh,
                 "method": a.method_zh, "baseline": in_unit(a.baseline), "baseline_source": a.baseline_source,
                 "indicator_id": t.indicator_id, "lead_unit": t.lead_unit, "project_short": t.project_short,
@@ -197,64 +199,85 @@ class Database:
         report = min(known, MIDPOINT_DATE)
         return progress.midpoint(self.status(as_of=report, project_no=project_no, known_at=known))
 
-    def ranking(self, as_of=None, by: str = "project") -> pd.DataFrame:
-        """晾晒 ranking by mean percentage points ahead of (+) / behind (−) 序时进度, firm targets only."""
-        st = self.status(as_of=as_of)
-        key = "project_no" if by == "project" else "lead_unit"
-        ranked = progress.rank(st[~st["stretch"]], by=key)
-        if by == "project":
-            names = self.projects()[["project_no", "short_zh", "lead_unit"]]
-            ranked = ranked.merge(names, on="project_no", how="left")
-        return ranked
+    def ranking(self, as_of=None, by: str = "project", known_at=None) -> pd.DataFrame:
+        """晾晒 ranking at report date ``as_of`` over the firm targets in play (see :mod:`shiwu_lib.lights`):
+        mean percentage points ahead of (+) / behind (−) 序时进度, then the share of green, then fewer
+        reds. ``by="lead_unit"`` ranks the lead units (牵头单位) instead of the projects. ``known_at``
+        as in :meth:`status` (the dashboards pass the date of the newest value).
 
-    def trajectory(self, target_id: str, as_of=None) -> pd.DataFrame:
+        >>> db.ranking(as_of="2025-12-31")[["rank", "short_zh", "mean_ahead_pp", "light"]]  # doctest: +SKIP
+        """
+        d = _as_date(as_of)
+        st = self.status(as_of=d, known_at=known_at)
+        if by == "project":
+            return lights.ranking_frame(st, self.projects(), d)
+        play = lights.firm_in_play(st, d)
+        rk = progress.rank(play, by="lead_unit")
+        rk["light"] = [lights.project_light(play.loc[play["lead_unit"] == u, "status"]) for u in rk["lead_unit"]]
+        return rk
+
+    def trajectory(self, target_id: str, as_of=None, known_at=None) -> pd.DataFrame:
         """Points for a target's trajectory chart, in the target's unit.
 
         Columns: ``series`` (baseline | target_path | actual | projection), ``date``, ``value``,
         ``period_label``, ``source_type``, ``source_title``. For cumulative flows the actual series is
         cumulative since the start of the span (full years summed, the current year year-to-date).
+        ``attrs`` carry the unit, the light and its reason.
+
+        >>> db.trajectory("p01-5y-03", as_of="2025-12-31")  # doctest: +SKIP
         """
         d = _as_date(as_of)
+        known = _as_date(known_at) if known_at is not None else d
         t = self.targets().set_index("target_id").loc[target_id]
-        t_row = self.targets().query("target_id == @target_id").iloc[0]
-        spec = self.spec(t_row)
-        factor = units.to_base(1.0, t["unit"]) if t["kind"] != "growth_rate" else 1.0
-        acts = self.actuals(as_of=d, indicator_id=t["indicator_id"]) if isinstance(t["indicator_id"], str) else pd.DataFrame()
-        obs = self._observations(d).get(t["indicator_id"], [])
+        spec = self.spec(_Row(target_id=target_id, **t.to_dict()))
+        rate = t["kind"] == "growth_rate"
+        factor = 1.0 if rate else units.to_base(1.0, t["unit"])
+        ind = t["indicator_id"] if isinstance(t["indicator_id"], str) else None
+        acts = self.actuals(as_of=max(d, known), indicator_id=ind) if ind else pd.DataFrame()
+        if not acts.empty:
+            acts = acts[acts["period_end"] <= pd.Timestamp(d)]
+        obs = [o for o in self._observations(max(d, known)).get(ind, []) if o.period_end <= d] if ind else []
         a = progress.assess(spec, obs, d, self.rules)
         start, end = progress.target_window(spec)
         pts = []
         base = a.baseline if a.baseline is not None else (0.0 if t["kind"] == "cumulative_flow" else None)
+        day_before = pd.Timestamp(start) - pd.Timedelta(days=1)
         if base is not None:
-            pts.append(("baseline", pd.Timestamp(start) - pd.Timedelta(days=1), base / factor, f"{start.year - 1}", "", ""))
-            pts.append(("target_path", pd.Timestamp(start) - pd.Timedelta(days=1), base / factor, "", "", ""))
-        elif t["kind"] == "growth_rate":
+            pts.append(("baseline", day_before, base / factor, f"{start.year - 1}", "", ""))
+            pts.append(("target_path", day_before, base / factor, "", "", ""))
+        elif rate:
             pts.append(("target_path", pd.Timestamp(start), t["value"], "", "", ""))
         pts.append(("target_path", pd.Timestamp(end), t["value"], str(t["target_year"]), "", ""))
         if not acts.empty:
-            acts = acts[acts["period_end"] >= pd.Timestamp(start) - pd.Timedelta(days=366)]
-            if t["kind"] == "cumulative_flow" and "-" in str(t["period"]):
-                full = {}
-                for r in acts.sort_values("period_end").itertuples(index=False):
+            acts = acts[acts["period_end"] >= day_before - pd.Timedelta(days=365)].sort_values("period_end")
+            cumulative = t["kind"] == "cumulative_flow" and "-" in str(t["period"])
+            full: dict[int, float] = {}
+            for r in acts.itertuples(index=False):
+                v = r.value if rate else r.value_base
+                if cumulative:
                     if r.year < start.year or r.year > end.year:
                         continue
-                    before = sum(v for y, v in full.items() if y < r.year)
-                    cum = before + r.value_base
                     if pd.Timestamp(r.period_end).month == 12:
                         full[r.year] = r.value_base
-                    pts.append(("actual", pd.Timestamp(r.period_end), cum / factor, r.period_label, r.source_type, r.source_title or ""))
-            else:
-                for r in acts.itertuples(index=False):
-                    pts.append(("actual", pd.Timestamp(r.period_end), r.value_base / factor if t["kind"] != "growth_rate" else r.value,
-                                r.period_label, r.source_type, r.source_title or ""))
-        if a.projected is not None and a.latest_period is not None and [p for p in pts if p[0] == "actual"]:
-            last = [p for p in pts if p[0] == "actual"][-1]
+                    v = sum(x for y, x in full.items() if y < r.year) + r.value_base
+                pts.append(("actual", pd.Timestamp(r.period_end), v if rate else v / factor, r.period_label,
+                            r.source_type, r.source_title or ""))
+        actual_pts = [p for p in pts if p[0] == "actual"]
+        if a.projected is not None and actual_pts:
+            last = actual_pts[-1]
             pts.append(("projection", last[1], last[2], last[3], "", ""))
-            proj = a.projected / factor if t["kind"] != "growth_rate" else a.projected
-            pts.append(("projection", pd.Timestamp(end), proj, str(t["target_year"]), "", ""))
+            pts.append(("projection", pd.Timestamp(end), a.projected if rate else a.projected / factor,
+                        str(t["target_year"]), "", ""))
         out = pd.DataFrame(pts, columns=["series", "date", "value", "period_label", "source_type", "source_title"])
         out.attrs.update({"target_id": target_id, "unit": t["unit"], "status": a.status, "reason": a.reason_zh})
         return out
+
+
+class _Row:
+    """Attribute access over a dict (a targets row for :meth:`Database.spec`)."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
 
 
 # -- CLI ------------------------------------------------------------------------------------

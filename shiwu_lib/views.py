@@ -38,7 +38,7 @@ A worst-of rule softened by a quorum, over the in-play firm targets that have da
 
 The ranking (晾晒) is the engine's :func:`shiwu_lib.progress.rank` (mean percentage points ahead of
 序时进度, then the share of green, then fewer reds) over the same targets — the rule of
-``db.ranking()``, applied to the in-play targets with the data as known now.
+``db.ranking()`` (both call :func:`shiwu_lib.lights.ranking_frame`), with the data as known now.
 
 Headline indicator of a card — :func:`choose_headline`
 -----------------------------------------------------
@@ -67,10 +67,11 @@ from . import fmt, units
 
 log = logging.getLogger("shiwu.views")
 
-GREEN, YELLOW, RED, GREY = "green", "yellow", "red", "grey"
-LIGHTS = (GREEN, YELLOW, RED, GREY)
-RED_QUORUM = 1 / 3
-BEHIND_QUORUM = 1 / 3
+# The light rules over a status frame live in shiwu_lib/lights.py (shared with the API, the CLI and the pack).
+from .lights import (  # noqa: E402,F401 - re-exported: pages, tests and the pack use them from here
+    BEHIND_QUORUM, GREEN, GREY, LIGHTS, RED, RED_QUORUM, YELLOW, firm_in_play, in_play_mask, is_span,
+    light_counts, project_light, ranking_frame, _span_start,
+)
 STATUS_COLOURS = {GREEN: "#2e9d4c", YELLOW: "#e0a800", RED: "#d63a2f", GREY: "#9aa0a6"}
 SECTION_ORDER = {"five_year": 0, "three_year": 1, "annual_2023": 2}
 KIND_ORDER = {"cumulative_flow": 0, "level": 0, "count": 1, "share": 2, "ratio": 2, "growth_rate": 3}
@@ -227,61 +228,6 @@ def memoize_reads(db):
 # ----------------------------------------------------------------------------------------------
 # pure helpers (tests/test_views.py)
 # ----------------------------------------------------------------------------------------------
-
-def project_light(statuses: Iterable[str]) -> str:
-    """The project light from the lights of its in-play firm targets (see the module doc).
-
-    >>> project_light(["green", "green", "red"]), project_light(["green"] * 9 + ["red"])
-    ('red', 'yellow')
-    >>> project_light(["green", "green", "yellow", "grey"]), project_light(["grey"]), project_light([])
-    ('green', 'grey', 'grey')
-    """
-    s = [x for x in statuses if x in (GREEN, YELLOW, RED)]
-    if not s:
-        return GREY
-    n, red, yellow = len(s), s.count(RED), s.count(YELLOW)
-    if red / n >= RED_QUORUM - 1e-12:
-        return RED
-    if red > 0 or (red + yellow) / n >= BEHIND_QUORUM - 1e-12:
-        return YELLOW
-    return GREEN
-
-
-def light_counts(statuses: Iterable[str]) -> dict[str, int]:
-    s = list(statuses)
-    return {k: sum(1 for x in s if x == k) for k in LIGHTS}
-
-
-def _span_start(period, start_year, target_year) -> int:
-    p = str(period or "")
-    if len(p) >= 9 and p[:4].isdigit() and p[-4:].isdigit():
-        return int(p[:4])
-    if not (start_year is None or (isinstance(start_year, float) and math.isnan(start_year))):
-        return int(start_year)
-    return int(target_year)
-
-
-def is_span(period) -> bool:
-    p = str(period or "")
-    return len(p) >= 9 and p[:4].isdigit() and p[-4:].isdigit()
-
-
-def in_play_mask(st: pd.DataFrame, report_date: date) -> pd.Series:
-    """Targets whose window has begun by ``report_date`` and whose target year is its year or later."""
-    if st.empty:
-        return pd.Series([], dtype=bool)
-    starts = [_span_start(p, s, t) for p, s, t in zip(st["period"], st["start_year"], st["target_year"])]
-    starts = pd.Series(starts, index=st.index)
-    return (starts <= report_date.year) & (pd.to_numeric(st["target_year"]) >= report_date.year)
-
-
-def firm_in_play(st: pd.DataFrame, report_date: date) -> pd.DataFrame:
-    """The firm (not 力争) targets in play at ``report_date``: what the light and the ranking use."""
-    if st.empty:
-        return st
-    firm = ~st["stretch"].fillna(False).astype(bool)
-    return st[firm & in_play_mask(st, report_date)]
-
 
 def _isnan(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or (v is pd.NA)
@@ -680,25 +626,6 @@ def overview_frame(st: pd.DataFrame, projects: pd.DataFrame, report_date: date,
             "headline": head,
         })
     return pd.DataFrame(rows)
-
-
-def ranking_frame(st: pd.DataFrame, projects: pd.DataFrame, report_date: date) -> pd.DataFrame:
-    """The 晾晒 ranking (progress.rank) over the in-play firm targets; projects without any in-play
-    target are appended at the end. Adds short_zh, lead_unit, light."""
-    from . import progress
-
-    play = firm_in_play(st, report_date)
-    rk = progress.rank(play, by="project_no") if len(play) else pd.DataFrame(columns=["project_no"] + progress.RANK_COLUMNS)
-    missing = [n for n in projects["project_no"] if n not in set(rk["project_no"])]
-    if missing:
-        extra = pd.DataFrame({"project_no": missing, "n_targets": 0, "n_with_data": 0, "n_green": 0, "n_yellow": 0,
-                              "n_red": 0, "n_grey": 0, "mean_ahead_pp": float("nan"), "share_green": float("nan")})
-        extra["rank"] = range(len(rk) + 1, len(rk) + 1 + len(extra))
-        rk = pd.concat([rk, extra], ignore_index=True) if len(rk) else extra
-    rk = rk.merge(projects[["project_no", "short_zh", "name_zh", "lead_unit"]], on="project_no", how="left")
-    rk["light"] = [project_light(play.loc[play["project_no"] == n, "status"]) for n in rk["project_no"]]
-    rk["any_demo"] = [bool(play.loc[play["project_no"] == n, "is_demo"].fillna(False).astype(bool).any()) for n in rk["project_no"]]
-    return rk.sort_values("rank").reset_index(drop=True)
 
 
 def card_html(r: dict | pd.Series, report_date: date) -> str:

@@ -181,7 +181,7 @@ def open_dashboard(browser, voila_url):
         shot_dir = ARTIFACTS / "screenshots"
         shot_dir.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
-        page.goto(voila_url + path, wait_until="domcontentloaded")
+        page.goto(voila_url + path, wait_until="domcontentloaded", timeout=timeout_ms)
         try:
             page.wait_for_selector(wait_selector, state="visible", timeout=timeout_ms)
         except Exception:

@@ -190,3 +190,31 @@ def test_cli_midpoint_and_ranking_tables(built_db):
 def test_cli_bad_date_is_a_usage_error(built_db):
     r = _cli("status", "--as-of", "2025-13-45", db_path=built_db)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_ranking_matches_the_dashboards_rule(db):
+    """db.ranking, the overview and the pack share one rule: in-play firm targets (shiwu_lib.lights)."""
+    from datetime import date as _d
+
+    from shiwu_lib import lights
+
+    report = _d(2025, 12, 31)
+    st = db.status(as_of=report)
+    play = lights.firm_in_play(st, report)
+    # in play at end-2025: firm targets whose window began by 2025 and whose target year is 2025 or later
+    assert not play.empty and (play["target_year"] >= 2025).all() and not play["stretch"].any()
+    rk = db.ranking(as_of=report)
+    for r in rk.itertuples():
+        mine = play[play["project_no"] == r.project_no]
+        assert r.light == lights.project_light(mine["status"])
+        assert r.n_targets == len(mine)
+
+
+def test_rates_are_per_year_in_the_target_unit(hand_db):
+    db_path, tid = hand_db
+    with sw.open(db_path) as db:
+        r = row(db.status(as_of="2024-07-31", project_no=1), tid)
+    # 620亿 done at 序时进度 0.3 of a 5-year span: observed 620 / (0.3·5) = 413.3亿/年;
+    # required (2000 − 620) / (0.7·5) = 394.3亿/年 — in 亿元, like the target
+    assert r.observed_rate == pytest.approx(620 / 1.5)
+    assert r.required_rate == pytest.approx(1380 / 3.5)

@@ -38,7 +38,7 @@ import pandas as pd
 from . import common, layout
 from .common import SHEET_IND, SHEET_PROB, SHEET_TASK, parse_period
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 SEED = 20230426                      # the plan's date
 FIRST_QUARTER = "2023Q1"
 TITLE = "示例数据（演示生成器, seed {seed}）"
@@ -207,10 +207,18 @@ class _Model:
         anchors: dict[int, float] = {}
         for q, v in self.pub.items():
             anchors[_qindex(q)] = v
+        try:
+            base_u = common.base_unit(self.unit)
+        except KeyError:
+            base_u = ""
+        # rates, scores, ratios and ages sit near their goal: the pace moves them a tenth as much
+        near_goal = base_u in ("pct", "pp", "score", "times", "year") or self.measure == "share"
         for t in self.t:
             if t["period"] in ("Q1", "H1", "Q3"):
                 continue
             f = self.pace if self.direction != "lower" else 1 + (1 - self.pace) * 0.1
+            if near_goal and self.direction != "lower":
+                f = 1 + (f - 1) * 0.1
             anchors.setdefault(_qindex(f"{t['end']}Q4"), t["v"] * f)
         if not anchors:
             return None
