@@ -726,10 +726,26 @@ class _Page:
     def figure(self, fig):
         """An Output widget holding the figure (set directly, no output capture: safe anywhere).
         Fixed height: an Output in a flex column otherwise shrinks to 0 px before Plotly has drawn."""
-        h = fig.layout.height or 450
-        out = self.w.Output(layout=self.w.Layout(width="100%", min_height=f"{int(h)}px", flex="0 0 auto"))
-        out.outputs = ({"output_type": "display_data", "data": figure_bundle(fig), "metadata": {}},)
+        out = self.slot()
+        self.fill(out, fig)
         return out
+
+    def slot(self, height: int = 450, message: str = ""):
+        """An Output widget to be filled later by :meth:`fill` (deferred work only *updates* widgets
+        created before the cell ended: a widget created after the page was sent may be unknown to a
+        browser that connects meanwhile — "widget model not found")."""
+        out = self.w.Output(layout=self.w.Layout(width="100%", min_height=f"{int(height)}px", flex="0 0 auto"))
+        if message:
+            out.outputs = ({"output_type": "display_data", "data": {"text/html": message}, "metadata": {}},)
+        return out
+
+    def fill(self, out, fig=None, html_text: str | None = None) -> None:
+        """Put a figure (or an HTML message) into an existing :meth:`slot`."""
+        if fig is not None:
+            out.layout.min_height = f"{int(fig.layout.height or 450)}px"
+            out.outputs = ({"output_type": "display_data", "data": figure_bundle(fig), "metadata": {}},)
+        else:
+            out.outputs = ({"output_type": "display_data", "data": {"text/html": html_text or ""}, "metadata": {}},)
 
     def dropdown(self, label: str, options, value, width: str = "320px"):
         dd = self.w.Dropdown(options=options, value=value, layout=self.w.Layout(width=width))
@@ -1336,11 +1352,14 @@ def _project_body(page: _Page, project_no: int, report_date: date) -> list:
                          '<div class="shiwu-note">实线：目标路径；虚线：“力争”目标；点线：按当前进度预计；星号：2025年中期目标；'
                          "红色竖线：报告期。鼠标悬停可查看数值、单位、期别和来源。</div>"))
     if order:
-        grid = page.w.GridBox([page.html(f'<div class="shiwu-note" data-loading="trajectories">正在生成{len(order)}张走势图…</div>')],
-                              layout=page.w.Layout(grid_template_columns="repeat(2, minmax(0, 1fr))", width="100%",
-                                                   grid_gap="8px", flex="0 0 auto"))
+        loading = '<div class="shiwu-page"><div class="shiwu-note" data-loading="trajectory">正在生成走势图…</div></div>'
+        slots = [page.slot(message=loading) for _ in order]
+        for o in slots:
+            o.add_class("shiwu-trajectory")
+        grid = page.w.GridBox(slots, layout=page.w.Layout(grid_template_columns="repeat(2, minmax(0, 1fr))", width="100%",
+                                                          grid_gap="8px", flex="0 0 auto"))
         out.append(grid)
-        page.defer(_fill_trajectories, page, grid, project_no, order, targets, inds, st, report_date, known)
+        page.defer(_fill_trajectories, page, slots, project_no, order, targets, inds, st, report_date, known)
     else:
         out.append(page.html(empty_state("该工程没有关联指标的量化目标。")))
 
@@ -1355,32 +1374,30 @@ def _project_body(page: _Page, project_no: int, report_date: date) -> list:
     return out
 
 
-def _fill_trajectories(page: _Page, grid, project_no: int, order: list[str], targets: pd.DataFrame,
+def _fill_trajectories(page: _Page, slots: list, project_no: int, order: list[str], targets: pd.DataFrame,
                        inds: pd.DataFrame, st: pd.DataFrame, report_date: date, known: date) -> None:
-    """Draw the trajectory charts of a project into ``grid`` (deferred part of the project page)."""
+    """Draw the trajectory charts of a project into the slots made for them (deferred part of the
+    project page: it only fills widgets that existed when the page was sent)."""
     import time
 
     from . import charts
 
     t0 = time.perf_counter()
     ind_by_id = {r["indicator_id"]: r for r in inds.to_dict("records")}
-    figs = []
     db = _open_db()
     try:
-        for iid in order:
+        for slot, iid in zip(slots, order):
             tg = targets[targets["indicator_id"] == iid]
             try:
                 data = indicator_chart_data(db, ind_by_id.get(iid, {"indicator_id": iid}), tg, st, report_date, known)
-                o = page.figure(charts.trajectory(data))
-                o.add_class("shiwu-trajectory")
-                figs.append(o)
+                page.fill(slot, charts.trajectory(data))
             except Exception:  # noqa: BLE001 - one chart failing must not take the page down
                 log.exception("trajectory of %s failed", iid)
-                figs.append(page.html(error_state(f"{ind_by_id.get(iid, {}).get('name_zh', iid)}：走势图生成出错（已记录日志）。")))
+                name = ind_by_id.get(iid, {}).get("name_zh", iid)
+                page.fill(slot, html_text='<div class="shiwu-page">' + error_state(f"{name}：走势图生成出错（已记录日志）。") + "</div>")
     finally:
         db.close()
-    grid.children = figs
-    log.info("trajectories of project %s: %d charts in %.2f s", project_no, len(figs), time.perf_counter() - t0)
+    log.info("trajectories of project %s: %d charts in %.2f s", project_no, len(slots), time.perf_counter() - t0)
 
 
 def project_page():
