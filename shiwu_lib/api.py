@@ -5,7 +5,7 @@
 >>> db.status(as_of="2025-12-31").head()                     # one row per target, light + reason
 >>> db.midpoint_check(project_no=1)                          # the 2025 midpoint check for project 一
 >>> db.ranking(as_of="2025-12-31")                           # 晾晒: projects by how far ahead/behind
->>> db.trajectory("p01-5y-02")                               # points for the five-year chart
+>>> db.trajectory("p01-5y-03")                               # the 2000亿元 major-project investment path
 >>> db.sql("select * from latest_actuals limit 5")           # plain SQL on the store
 
 All results are pandas DataFrames. ``as_of`` reproduces what was known on a past date: only
@@ -55,10 +55,6 @@ def _in_unit(value_base, unit: str):
 def quarter_end(d: date) -> date:
     q_month = ((d.month - 1) // 3 + 1) * 3
     return (pd.Timestamp(year=d.year, month=q_month, day=1) + pd.offsets.MonthEnd(0)).date()
-
-
-def quarter_label(d: date) -> str:
-    return f"{d.year}Q{(d.month - 1) // 3 + 1}"
 
 
 class Database:
@@ -167,9 +163,8 @@ class Database:
             series = [o for o in series if o.period_end <= d]
             a = progress.assess(self.spec(t), series, d, self.rules)
             used = progress.usable(series, d)
+            # values, gaps and per-year paces in the target's unit (亿元, 亿元/年 …); growth rates stay in %
             in_unit = (lambda v: v) if t.kind == "growth_rate" else (lambda v, u=t.unit: _in_unit(v, u))
-            # growth targets and levels' CAGR-free paces: per-year change in the target's unit (亿元/年 …)
-            rate_in_unit = in_unit
             rows.append({
                 "project_no": t.project_no, "target_id": t.target_id, "metric_zh": t.metric_zh,
                 "section": t.section, "kind": t.kind, "period": t.period, "start_year": t.start_year,
@@ -178,7 +173,7 @@ class Database:
                 "latest_actual": in_unit(a.latest_actual), "latest_period": a.latest_period,
                 "time_progress": a.time_progress, "completion": a.completion, "ahead_pp": a.ahead_pp,
                 "gap": in_unit(a.gap), "projected": in_unit(a.projected),
-                "observed_rate": rate_in_unit(a.observed_rate), "required_rate": rate_in_unit(a.required_rate),
+                "observed_rate": in_unit(a.observed_rate), "required_rate": in_unit(a.required_rate),
                 "likely_met": a.likely_met, "met": a.met, "status": a.status, "reason": a.reason_zh,
                 "method": a.method_zh, "baseline": in_unit(a.baseline), "baseline_source": a.baseline_source,
                 "indicator_id": t.indicator_id, "lead_unit": t.lead_unit, "project_short": t.project_short,
