@@ -444,7 +444,8 @@ esc = html.escape
 PAGE_CSS = """
 <style>
 .shiwu-page, .shiwu-page * { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
-.shiwu-page { color: #222; font-size: 17px; line-height: 1.5; }
+.shiwu-page { color: #222; font-size: 17px; line-height: 1.5; box-sizing: border-box; max-width: 100%; padding-right: 12px; }
+.shiwu-page *, .shiwu-page *::before, .shiwu-page *::after { box-sizing: border-box; }
 .shiwu-page h1 { font-size: 30px; margin: 6px 0 2px 0; font-weight: 700; }
 .shiwu-page h2 { font-size: 24px; margin: 22px 0 8px 0; font-weight: 700; border-left: 6px solid #1f5fbf; padding-left: 10px; }
 .shiwu-page h3 { font-size: 20px; margin: 14px 0 6px 0; }
