@@ -24,6 +24,7 @@ def voila_argv(port: int = 8866, host: str = "127.0.0.1", preheat: bool = True) 
         "--no-browser",
         f"--port={port}",
         f"--Voila.ip={host}",
+        "--Voila.port_retries=0",  # a taken port is an error, not a silent move to another port
         "--classic_tree=True",
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",

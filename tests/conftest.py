@@ -92,6 +92,7 @@ def start_voila(db: Path, port: int, preheat: bool = True, notebooks: Path | Non
     if notebooks is not None:
         argv[3] = str(notebooks)
     env = dict(os.environ, SHIWU_DB=str(db), PYTHONUNBUFFERED="1")
+    ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS.joinpath(f"voila-{port}.log"), "wb")
     return subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -110,17 +111,34 @@ def stop_process(proc: subprocess.Popen) -> None:
             proc.wait(timeout=5)
 
 
+def launch_voila(db: Path, preheat: bool = True, notebooks: Path | None = None, attempts: int = 5):
+    """Start Voila on a free loopback port and wait until it answers; returns (process, url).
+
+    A port found free can be taken again before Voila binds it (a kernel's ZMQ sockets pick
+    ports too); Voila runs with port_retries=0, exits, and we try another port."""
+    last = None
+    for _ in range(attempts):
+        port = free_port()
+        proc = start_voila(db, port, preheat=preheat, notebooks=notebooks)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(url + "/", timeout=5) as r:
+                    if r.status == 200:
+                        return proc, url
+            except Exception as exc:  # noqa: BLE001 - keep polling until the deadline
+                last = exc
+            time.sleep(0.3)
+        stop_process(proc)
+        last = last or RuntimeError(f"Voila exited with {proc.returncode}")
+    raise RuntimeError(f"Voila did not start after {attempts} attempts: {last}")
+
+
 @pytest.fixture(scope="session")
 def voila_url(built_db):
     ARTIFACTS.mkdir(exist_ok=True)
-    port = free_port()
-    proc = start_voila(built_db, port)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_http(url + "/")
-    except RuntimeError:
-        stop_process(proc)
-        raise
+    proc, url = launch_voila(built_db)
     yield url
     stop_process(proc)
     assert proc.poll() is not None, "Voila still running after stop"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTIFACTS, _wait_http, free_port, start_voila, stop_process
+from conftest import ARTIFACTS, launch_voila, stop_process
 from test_dashboards import OVERVIEW, PROJECT, wait_preheated
 
 pytestmark = pytest.mark.browser
@@ -55,12 +55,9 @@ def _time_page(browser, url: str, timeout_ms: int = 120_000) -> float:
 
 
 def test_time_to_first_chart(open_dashboard, voila_url, built_db, browser):
-    port = free_port()
-    trivial_url = f"http://127.0.0.1:{port}"
-    proc = start_voila(built_db, port, notebooks=ROOT / "tests" / "notebooks")
+    proc, trivial_url = launch_voila(built_db, notebooks=ROOT / "tests" / "notebooks")
     results: dict = {}
     try:
-        _wait_http(trivial_url + "/")
         main_log, trivial_log = _log_of(voila_url), _log_of(trivial_url)
         for key, path, nb in (("overview", OVERVIEW, "01_overview.ipynb"), ("project", f"{PROJECT}?project=1", "02_project.ipynb")):
             # measure with the server idle: this page's kernel preheated and no refill kernel booting
