@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,16 +139,11 @@ def prev_quarter(label: str) -> str:
 # --------------------------------------------------------------------------- paths
 def returns_dir() -> Path:
     """Archive of accepted workbooks (as received) and their JSON sidecars."""
-    fn = getattr(paths, "returns_dir", None)
-    return fn() if fn else paths.raw_dir() / "returns"
+    return paths.returns_dir()
 
 
 def db_path() -> Path:
-    fn = getattr(paths, "db_path", None)
-    if fn:
-        return fn()
-    env = os.environ.get("SHIWU_DB")
-    return Path(env).expanduser().resolve() if env else paths.data_dir() / "shiwu.duckdb"
+    return paths.db_path()
 
 
 def demo_dir() -> Path:
