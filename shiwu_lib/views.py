@@ -863,22 +863,31 @@ def _overview_body(page: _Page, report_date: date) -> list:
     return out
 
 
-def overview_page():
-    """总览: ten project cards, the 晾晒 ranking and 催报 for a report date (default: latest quarter)."""
+def _start_page(name: str, title: str, subtitle: str) -> "_Page":
+    """Show an empty page, warm the libraries up, then wait for a visitor (preheated kernels).
+
+    Logs ``<name>: waiting for a visit`` / ``<name>: visit`` to Voila's log (the browser tests wait
+    for the first line before they open a page)."""
     _setup_logging()
-    page = _Page("义乌市“十项重大工程”进展总览", "义政办发〔2023〕15号 · 2023—2027年 · 季度晾晒")
+    page = _Page(title, subtitle)
     from IPython.display import display
 
-    import ipywidgets  # noqa: F401 - imported before the visit (preheated kernels)
+    import ipywidgets  # noqa: F401 - imported before the visit
     import plotly.graph_objects  # noqa: F401
 
     from . import api, charts  # noqa: F401
 
     display(page.root)
     warm_up()
-    log.info("overview: waiting for a visit")
+    log.info("%s: waiting for a visit", name)
     wait_for_visit()
-    log.info("overview: visit")
+    log.info("%s: visit", name)
+    return page
+
+
+def overview_page():
+    """总览: ten project cards, the 晾晒 ranking and 催报 for a report date (default: latest quarter)."""
+    page = _start_page("overview", "义乌市“十项重大工程”进展总览", "义政办发〔2023〕15号 · 2023—2027年 · 季度晾晒")
     try:
         db = _open_db()
         try:
@@ -1403,19 +1412,7 @@ def _fill_trajectories(page: _Page, slots: list, project_no: int, order: list[st
 
 def project_page():
     """工程详情: one project (``?project=N``, selector), its targets, charts, tasks and problems."""
-    _setup_logging()
-    page = _Page("“十项重大工程” 工程详情", "五年目标轨迹 · 距目标差距 · 2025年中期评估 · 重点任务 · 问题销号")
-    from IPython.display import display
-
-    import plotly.graph_objects  # noqa: F401 - imported before the visit (preheated kernels)
-
-    from . import api, charts  # noqa: F401
-
-    display(page.root)
-    warm_up()
-    log.info("project: waiting for a visit")
-    wait_for_visit()
-    log.info("project: visit")
+    page = _start_page("project", "“十项重大工程” 工程详情", "五年目标轨迹 · 距目标差距 · 2025年中期评估 · 重点任务 · 问题销号")
     params = query_params()
     try:
         db = _open_db()
@@ -1511,17 +1508,5 @@ def _midpoint_body(page: _Page) -> list:
 
 def midpoint_page():
     """中期评估: every 2025 target met or missed, every 2027 target's completion at end-2025 vs 60 %."""
-    _setup_logging()
-    page = _Page("“十项重大工程” 2025年中期评估", "三年行动目标是否完成 · 五年目标是否达到60%序时进度")
-    from IPython.display import display
-
-    import plotly.graph_objects  # noqa: F401 - imported before the visit (preheated kernels)
-
-    from . import api, charts  # noqa: F401
-
-    display(page.root)
-    warm_up()
-    log.info("midpoint: waiting for a visit")
-    wait_for_visit()
-    log.info("midpoint: visit")
+    page = _start_page("midpoint", "“十项重大工程” 2025年中期评估", "三年行动目标是否完成 · 五年目标是否达到60%序时进度")
     page.run(_midpoint_body, page)
