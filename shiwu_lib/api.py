@@ -32,7 +32,17 @@ STATUS_COLUMNS = [
     "completion", "ahead_pp", "gap", "projected", "observed_rate", "required_rate", "likely_met", "met",
     "status", "reason", "method", "baseline", "baseline_source", "indicator_id", "lead_unit",
     "project_short", "firm_target_id", "source_types", "is_demo",
+    # added by the verdicts issue (9); time_progress is now the 序时 the light used, measured at
+    # time_progress_date; time_progress_report is the calendar 序时 of the report date
+    "report_date", "known_at", "time_progress_date", "time_progress_report", "data_lag_months", "stale",
+    "baseline_period", "baseline_source_title", "projected_share", "projected_completion",
+    "observed_cagr", "required_cagr", "escap_ratio", "escap_class", "sdg_ratio", "sdg_class",
+    "final", "fell_back", "derived", "light_basis", "score_pp", "missing_years",
+    "prev_status", "prev_ahead_pp", "red_streak",
 ]
+
+# Quarter ends assessed for the status memory (previous light, consecutive red quarters) start here.
+FIRST_REPORT_DATE = date(2023, 3, 31)
 
 
 def _as_date(as_of) -> date:
@@ -57,6 +67,21 @@ def quarter_end(d: date) -> date:
     return (pd.Timestamp(year=d.year, month=q_month, day=1) + pd.offsets.MonthEnd(0)).date()
 
 
+def previous_quarter_end(d: date) -> date:
+    """The last quarter end strictly before ``d`` (2025-12-31 → 2025-09-30; 2025-11-15 → 2025-09-30)."""
+    q = quarter_end(d)
+    if q >= d:
+        q = (pd.Timestamp(q) - pd.offsets.QuarterEnd(1)).date()
+    return q
+
+
+def quarter_ends_until(d: date) -> list[date]:
+    """Quarter ends from 2023Q1 up to and including the last one <= ``d``."""
+    if d < FIRST_REPORT_DATE:
+        return []
+    return [x.date() for x in pd.date_range(FIRST_REPORT_DATE, d, freq="QE")]
+
+
 class Database:
     """A read-only view of the store with the progress engine on top."""
 
@@ -65,6 +90,9 @@ class Database:
         self.con = store.connect(self.path, read_only=read_only)
         self.region = region
         self.rules = load_rules()
+        # The store is read-only and rebuilt by replacing the file, so what was read stays true for
+        # the life of this connection: assessments and reads are cached per instance.
+        self._cache: dict = {}
 
     # -- plumbing ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -88,6 +116,12 @@ class Database:
         return self.sql("SELECT * FROM projects WHERE region = ? ORDER BY project_no", [self.region])
 
     def targets(self, project_no: int | None = None) -> pd.DataFrame:
+        key = ("targets", None if project_no is None else int(project_no))
+        if key not in self._cache:
+            self._cache[key] = self._targets(project_no)
+        return self._cache[key].copy()
+
+    def _targets(self, project_no: int | None = None) -> pd.DataFrame:
         q = "SELECT * FROM targets_explained WHERE region = ?"
         params: list = [self.region]
         if project_no is not None:
@@ -120,29 +154,50 @@ class Database:
         return self.report_dates()[-1]
 
     # -- the engine -------------------------------------------------------------------------
+    def _has_column(self, table: str, column: str) -> bool:
+        key = ("has_column", table, column)
+        if key not in self._cache:
+            self._cache[key] = bool(self.con.execute(
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+                [table, column]).fetchone()[0])
+        return self._cache[key]
+
     def _observations(self, as_of: date) -> dict[str, list[progress.Observation]]:
+        """The latest vintage known at ``as_of`` of every period, as engine observations (cached)."""
+        key = ("obs", as_of)
+        if key in self._cache:
+            return self._cache[key]
+        derived = "a.derivation IS NOT NULL" if self._has_column("actuals", "derivation") else "false"
         df = self.sql(
-            """SELECT indicator_id, period_label, year, period_end, value_base, ytd, source_type
-               FROM actuals_as_of(?) WHERE region = ? ORDER BY indicator_id, period_end""",
+            f"""SELECT a.indicator_id, a.period_label, a.year, a.period_end, a.value_base, a.ytd, a.source_type,
+                      {derived} AS derived, s.title AS source_title
+               FROM actuals_as_of(?) a LEFT JOIN submissions s USING (submission_id)
+               WHERE a.region = ? ORDER BY a.indicator_id, a.period_end""",
             [as_of, self.region],
         )
         out: dict[str, list[progress.Observation]] = {}
+        titles: dict[tuple[str, str], str] = {}
         for r in df.itertuples(index=False):
             out.setdefault(r.indicator_id, []).append(
                 progress.Observation(
                     period_label=r.period_label, year=int(r.year), period_end=pd.Timestamp(r.period_end).date(),
-                    value=float(r.value_base), ytd=bool(r.ytd), source_type=r.source_type,
+                    value=float(r.value_base), ytd=bool(r.ytd), source_type=r.source_type, derived=bool(r.derived),
                 )
             )
+            titles[(r.indicator_id, r.period_label)] = r.source_title if isinstance(r.source_title, str) else ""
+        self._cache[key] = out
+        self._cache[("titles", as_of)] = titles
         return out
 
     @staticmethod
     def spec(t) -> progress.TargetSpec:
+        rate = t.kind == "growth_rate"
         return progress.TargetSpec(
             target_id=t.target_id, kind=t.kind, comparator=t.comparator, value=float(t.value_base),
             start_year=int(t.start_year), target_year=int(t.target_year), period=t.period,
             value_high=None if pd.isna(t.value_high) else float(t.value_high) * units.to_base(1.0, t.unit),
             stretch=bool(t.stretch), measure=(t.measure if isinstance(t.measure, str) else "stock"),
+            unit="%" if rate else (t.unit or ""), unit_factor=1.0 if rate else units.to_base(1.0, t.unit),
         )
 
     def status(self, as_of=None, project_no: int | None = None, known_at=None) -> pd.DataFrame:
@@ -151,14 +206,45 @@ class Database:
         ``as_of`` is the report date (periods ended by then count, time progress is measured at it);
         ``known_at`` (default ``as_of``) is the date the data stood at — later than ``as_of`` when a
         past report date is re-assessed with values reported after it (e.g. 2025 full-year figures).
+        ``time_progress`` is the 序时 the light used (at ``time_progress_date``: the data's end when
+        they are recent, else the report date — rules.toml [pace]); ``ahead_pp`` is always
+        ``(completion − time_progress) × 100``. The status memory — ``prev_status`` / ``prev_ahead_pp``
+        at the previous quarter end and ``red_streak`` (consecutive quarter ends, this one included, in
+        red) — is judged with the same ``known_at``, so a change of light is a change of position.
 
         >>> db.status(as_of="2025-12-31")[["target_id", "completion", "status", "reason"]]  # doctest: +SKIP
         """
         d = _as_date(as_of)
         known = _as_date(known_at) if known_at is not None else d
+        df = self._status_frame(d, known).copy()
+        prev_d = previous_quarter_end(d)
+        history = [self._status_frame(q, known) for q in quarter_ends_until(prev_d)]
+        if history:
+            prev = history[-1].set_index("target_id")
+            df["prev_status"] = df["target_id"].map(prev["status"])
+            df["prev_ahead_pp"] = df["target_id"].map(prev["ahead_pp"])
+        streak = (df["status"] == "red").astype(int)
+        alive = streak.astype(bool)
+        for h in reversed(history):
+            red_then = df["target_id"].map(h.set_index("target_id")["status"]).eq("red")
+            alive &= red_then
+            streak += alive.astype(int)
+            if not alive.any():
+                break
+        df["red_streak"] = streak
+        if project_no is not None:
+            df = df[df["project_no"] == int(project_no)]
+        return df.reset_index(drop=True)
+
+    def _status_frame(self, d: date, known: date) -> pd.DataFrame:
+        """All targets assessed at report date ``d`` with the data known at ``known`` (cached)."""
+        key = ("status", d, known, self.rules)
+        if key in self._cache:
+            return self._cache[key]
         obs = self._observations(max(known, d))
+        titles = self._cache.get(("titles", max(known, d)), {})
         rows = []
-        for t in self.targets(project_no).itertuples(index=False):
+        for t in self.targets().itertuples(index=False):
             series = obs.get(t.indicator_id, []) if isinstance(t.indicator_id, str) else []
             series = [o for o in series if o.period_end <= d]
             a = progress.assess(self.spec(t), series, d, self.rules)
@@ -180,8 +266,21 @@ class Database:
                 "firm_target_id": t.firm_target_id,
                 "source_types": ";".join(sorted({o.source_type for o in used})),
                 "is_demo": any(o.source_type == "demo" for o in used),
+                "report_date": d, "known_at": known, "time_progress_date": a.time_progress_date,
+                "time_progress_report": a.time_progress_report, "data_lag_months": a.data_lag_months,
+                "stale": a.stale, "baseline_period": a.baseline_period,
+                "baseline_source_title": titles.get((t.indicator_id, a.baseline_period), "") if a.baseline_period else "",
+                "projected_share": a.projected_share, "projected_completion": a.projected_completion,
+                "observed_cagr": a.observed_cagr, "required_cagr": a.required_cagr,
+                "escap_ratio": a.escap_ratio, "escap_class": a.escap_class,
+                "sdg_ratio": a.sdg_ratio, "sdg_class": a.sdg_class, "final": a.final, "fell_back": a.fell_back,
+                "derived": a.derived, "light_basis": a.light_basis, "score_pp": a.score_pp,
+                "missing_years": ";".join(str(y) for y in a.missing_years),
+                "prev_status": None, "prev_ahead_pp": None, "red_streak": 0,
             })
-        return pd.DataFrame(rows, columns=STATUS_COLUMNS)
+        out = pd.DataFrame(rows, columns=STATUS_COLUMNS)
+        self._cache[key] = out
+        return out
 
     def midpoint_check(self, project_no: int | None = None, as_of=None) -> pd.DataFrame:
         """The 2025 midpoint check: each 2025 target met or missed (with the gap); each 2027 target's
@@ -198,17 +297,49 @@ class Database:
         """晾晒 ranking at report date ``as_of`` over the firm targets in play (see :mod:`shiwu_lib.lights`):
         mean percentage points ahead of (+) / behind (−) 序时进度, then the share of green, then fewer
         reds. ``by="lead_unit"`` ranks the lead units (牵头单位) instead of the projects. ``known_at``
-        as in :meth:`status` (the dashboards pass the date of the newest value).
+        as in :meth:`status` (the dashboards pass the date of the newest value). The score
+        (``score_pp``) puts every kind on one scale (rules.toml [ranking]). ``rank_prev`` /
+        ``light_prev`` are the previous quarter end's (same ``known_at``), ``rank_change`` = rank_prev −
+        rank (位次变化, + = moved up), ``red_streak`` = consecutive quarter ends with a red light.
 
         >>> db.ranking(as_of="2025-12-31")[["rank", "short_zh", "mean_ahead_pp", "light"]]  # doctest: +SKIP
         """
         d = _as_date(as_of)
-        st = self.status(as_of=d, known_at=known_at)
+        known = _as_date(known_at) if known_at is not None else d
+        key = "project_no" if by == "project" else "lead_unit"
+        rk = self._ranking_at(d, known, by).copy()
+        history = [self._ranking_at(q, known, by) for q in quarter_ends_until(previous_quarter_end(d))]
+        if history:
+            prev = history[-1].set_index(key)
+            rk["rank_prev"] = rk[key].map(prev["rank"])
+            rk["light_prev"] = rk[key].map(prev["light"])
+        else:
+            rk["rank_prev"] = None
+            rk["light_prev"] = None
+        # 位次变化: + moved up (rank 5 -> 3 is +2), − moved down
+        rk["rank_change"] = pd.to_numeric(rk["rank_prev"], errors="coerce") - rk["rank"]
+        streak = (rk["light"] == "red").astype(int)
+        alive = streak.astype(bool)
+        for h in reversed(history):
+            alive &= rk[key].map(h.set_index(key)["light"]).eq("red")
+            streak += alive.astype(int)
+            if not alive.any():
+                break
+        rk["red_streak"] = streak
+        return rk
+
+    def _ranking_at(self, d: date, known: date, by: str) -> pd.DataFrame:
+        cache_key = ("ranking", d, known, by, self.rules)
+        if cache_key in self._cache:
+            return self._cache[cache_key]
+        st = self._status_frame(d, known)
         if by == "project":
-            return lights.ranking_frame(st, self.projects(), d)
-        play = lights.firm_in_play(st, d)
-        rk = progress.rank(play, by="lead_unit")
-        rk["light"] = [lights.project_light(play.loc[play["lead_unit"] == u, "status"]) for u in rk["lead_unit"]]
+            rk = lights.ranking_frame(st, self.projects(), d)
+        else:
+            play = lights.firm_in_play(st, d)
+            rk = progress.rank(play, by="lead_unit")
+            rk["light"] = [lights.project_light(play.loc[play["lead_unit"] == u, "status"]) for u in rk["lead_unit"]]
+        self._cache[cache_key] = rk
         return rk
 
     def trajectory(self, target_id: str, as_of=None, known_at=None) -> pd.DataFrame:

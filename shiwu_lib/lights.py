@@ -13,7 +13,8 @@ Project light (工程总灯), over the in-play firm targets that have data:
 3. yellow when any is red, or yellow-or-red are at least one third (``BEHIND_QUORUM``) — a red
 target is never hidden behind a green project; 4. green otherwise.
 
-Ranking: :func:`shiwu_lib.progress.rank` (mean percentage points ahead of 序时进度, then the share of
+Ranking: :func:`shiwu_lib.progress.rank` (mean score: percentage points ahead of 序时进度 clipped to
+±[ranking] score_cap_pp, one scale for every kind; then the share of
 green, then fewer reds) over the same targets; projects without in-play targets come last.
 """
 from __future__ import annotations
@@ -95,7 +96,8 @@ def ranking_frame(st: pd.DataFrame, projects: pd.DataFrame, report_date: date) -
     missing = [n for n in projects["project_no"] if n not in set(rk["project_no"])]
     if missing:
         extra = pd.DataFrame({"project_no": missing, "n_targets": 0, "n_with_data": 0, "n_green": 0, "n_yellow": 0,
-                              "n_red": 0, "n_grey": 0, "mean_ahead_pp": float("nan"), "share_green": float("nan")})
+                              "n_red": 0, "n_grey": 0, "mean_ahead_pp": float("nan"), "share_green": float("nan"),
+                              "score_pp": float("nan")})
         extra["rank"] = range(len(rk) + 1, len(rk) + 1 + len(extra))
         rk = pd.concat([rk, extra], ignore_index=True) if len(rk) else extra
     rk = rk.merge(projects[["project_no", "short_zh", "name_zh", "lead_unit"]], on="project_no", how="left")

@@ -205,7 +205,7 @@ def load(db: Database, as_of=None, known_at=None) -> PackData:
     st = db.status(as_of=r, known_at=k)
     projects = db.projects()
     core = views.core_indicator_ids(db)
-    rk = views.ranking_frame(st, projects, r)
+    rk = db.ranking(as_of=r, known_at=k)
     ov = views.overview_frame(st, projects, r, core)
     mid_r = min(r, MIDPOINT_DATE)
     st_mid = st if mid_r == r else db.status(as_of=mid_r, known_at=k)
@@ -274,11 +274,12 @@ def source_text(row, sources: dict) -> tuple[str, bool]:
 def ranking_figure(data: PackData):
     rk = data.ranking.copy()
     rk["label"] = [_project_label(n, s) for n, s in zip(rk["project_no"], rk["short_zh"])]
-    rk["score"] = rk["mean_ahead_pp"]
+    rk["score"] = rk["score_pp"]
     rk["status"] = rk["light"]
-    rk["hover"] = [f"第{int(r.rank)}名 · {_status_zh(r.light)}" for r in rk.itertuples()]
+    rk["hover"] = [f"第{int(r.rank)}名（{views.rank_change_text(r.rank_change)}） · {_status_zh(r.light)}"
+                   for r in rk.itertuples()]
     demo = bool(rk["any_demo"].any())
-    title = f"晾晒排名（{_quarter_zh(data.as_of)}）：平均快于（+）/慢于（−）序时进度"
+    title = f"晾晒排名（{_quarter_zh(data.as_of)}）：平均快慢得分（单项±50个百分点封顶）"
     return charts.ranking_bars(rk, title=title, demo=demo), title, demo
 
 
@@ -554,7 +555,7 @@ MIDPOINT_SHEET = "中期评估"
 NOTES_SHEET = "数据说明"
 SUMMARY_COLUMNS = [("排名", 6), ("工程", 12), ("牵头单位", 11), ("在推进约束性\n目标（项）", 12), ("有数据\n（项）", 8),
                    ("绿灯\n（项）", 7), ("黄灯\n（项）", 7), ("红灯\n（项）", 7), ("灰灯\n（项）", 7),
-                   ("平均快于(+)/\n慢于(−)序时进度\n（个百分点）", 15), ("绿灯占比", 8), ("工程总灯", 8),
+                   ("得分（快于+/慢于−\n序时进度平均百分点，\n单项±50封顶）", 15), ("绿灯占比", 8), ("工程总灯", 8),
                    ("核心指标", 22), ("核心指标进展", 32)]
 PROJECT_COLUMNS = [("序号", 5), ("目标编号", 12), ("目标", 24), ("目标期限", 11), ("目标值", 12), ("单位", 7),
                    ("最新实际", 10), ("期别", 9), ("序时进度", 7), ("完成率", 7), ("快于(+)/\n慢于(−)\n序时进度\n（个百分点）", 10),
@@ -592,7 +593,7 @@ def write_workbook(data: PackData, path: Path) -> list[str]:
         head_name = "" if head is None else str(head["metric_zh"])
         head_text = "" if head is None else (str(head.get("reason") or "")
                                              + (f"（{DEMO}）" if latest_source_type(head, data.sources) == "demo" else ""))
-        score = None if _isnan(r.mean_ahead_pp) else float(r.mean_ahead_pp)
+        score = None if _isnan(r.score_pp) else float(r.score_pp)
         sg = None if _isnan(r.share_green) else float(r.share_green)
         s.row([int(r.rank), _project_label(r.project_no, r.short_zh), r.lead_unit, int(r.n_targets),
                int(r.n_with_data), int(r.n_green), int(r.n_yellow), int(r.n_red), int(r.n_grey), score, sg,
@@ -786,14 +787,14 @@ def briefing(data: PackData, chart_files: list[ChartFile] | None = None) -> tupl
     img("status_share")
 
     md.append("## 二、晾晒排名\n")
-    scored = rk[rk["mean_ahead_pp"].notna()]
+    scored = rk[rk["score_pp"].notna()]
 
     def who(r) -> str:
-        return f"{r.short_zh}（平均{_ahead(r.mean_ahead_pp)}）"
+        return f"{r.short_zh}（得分{fmt.signed_pp(r.score_pp) if fmt else r.score_pp}，{views.rank_change_text(r.rank_change)}）"
 
     top = [who(r) for r in scored.head(3).itertuples()]
     tail = [who(r) for r in scored.iloc[3:].tail(2).itertuples()] if len(scored) > 3 else []
-    text = "按在推进的约束性目标快于或慢于序时进度的平均百分点排名，" + (f"排名前三的是{_list_zh(top)}" if top else "尚无可排名的数据")
+    text = "按在推进的约束性目标快于或慢于序时进度的平均百分点（单项以±50个百分点封顶）排名，" + (f"排名前三的是{_list_zh(top)}" if top else "尚无可排名的数据")
     if tail:
         text += f"；排名靠后的是{_list_zh(tail)}"
     text += "。"
@@ -801,7 +802,7 @@ def briefing(data: PackData, chart_files: list[ChartFile] | None = None) -> tupl
     if len(red_projects):
         text += (f"工程总灯为红灯、进度滞后的有{_list_zh([str(s) for s in red_projects['short_zh']])}"
                  f"（{len(red_projects)}项工程），须加快推进。")
-    nodata = rk[rk["mean_ahead_pp"].isna()]
+    nodata = rk[rk["score_pp"].isna()]
     if len(nodata):
         text += f"暂无数据、未参与排名的有{_list_zh([str(s) for s in nodata['short_zh']])}。"
     md.append(text + "\n")
@@ -828,8 +829,9 @@ def briefing(data: PackData, chart_files: list[ChartFile] | None = None) -> tupl
         miss = t25.iloc[0:0]
     else:
         text = (f"2025年末，2025年到期的约束性目标{len(t25)}项：已完成{met}项、未完成{missed}项、暂无数据{len(t25) - met - missed}项；"
-                f"2027年约束性目标{len(t27)}项中，完成程度达到序时进度的{ok}项、落后{behind}项、暂无数据{len(t27) - ok - behind}项"
-                f"（2023—2027年目标的序时进度为60%）。")
+                f"2027年约束性目标{len(t27)}项中，绿灯（达到序时进度且预计可如期完成）{ok}项、"
+                f"黄灯或红灯{behind}项、暂无数据或缺基期{len(t27) - ok - behind}项"
+                f"（按各目标所用的序时进度评价，见各行）。")
         miss = t25[t25["met"] == False]  # noqa: E712
     if len(miss):
         named = [f"{r.project_short}·{r.metric_zh}" for r in miss.head(MAX_RED_NAMED).itertuples()]
@@ -845,7 +847,8 @@ def briefing(data: PackData, chart_files: list[ChartFile] | None = None) -> tupl
         o, r = ov.loc[no], rki.loc[no]
         pp = play[play["project_no"] == no]
         c = views.light_counts(pp["status"])
-        rank = f"晾晒第{int(r['rank'])}名" if not _isnan(r["mean_ahead_pp"]) else "暂未参与排名"
+        rank = (f"晾晒第{int(r['rank'])}名（位次变化{views.rank_change_text(r['rank_change'])}）"
+                if not _isnan(r["score_pp"]) else "暂未参与排名")
         text = (f"**（{fmt.cn_number(no) if fmt else no}）{p.name_zh}**（牵头单位：{p.lead_unit}；工程总灯：{_status_zh(r['light'])}；{rank}）。"
                 + headline_sentence(o["headline"], data.sources)
                 + f"在推进的约束性目标{len(pp)}项：绿灯{c[GREEN]}项、黄灯{c[YELLOW]}项、红灯{c[RED]}项、暂无数据{c[GREY]}项。")

@@ -20,11 +20,7 @@ Windows (``target_window``): ``FY`` = the target year; ``Q1``/``H1``/``Q3`` = 1 
 Year differences (``years_between``) use the same count: whole months / 12 between month ends, else
 days / 365.25.
 
-Which 序时进度 completion is compared with (``rules.pace.reference``): by default ``"data"`` — the time
-progress at the end of the latest period compared (``Assessment.time_progress_data``), because
-1-4月 data are read against 4/12 of the year whatever day the report is written; ``"as_of"`` compares
-with ``Assessment.time_progress`` (the report date). When the data end at the report date (quarter-end
-reports with complete data) both are equal.
+Which 序时进度 completion is compared with: see "Reference date" below.
 
 Observations
 ------------
@@ -43,10 +39,19 @@ Observations
 Baseline (基期值)
 -----------------
 ``spec.baseline`` (``baseline_source='plan'``, dated 31 Dec before the window), else the year
-``first window year − 1`` from the data (``annual_series``; ``'data:<period_label>'``, e.g.
-``'data:2022'``), else none. Exception: a single-year window (FY/Q1/H1/Q3) whose compared value is
-YTD (开工率, 投资完成率, a year's flow) restarts from zero every 1 January, so last year's value is not
-its baseline (only a plan baseline is used). Cumulative flows and growth rates use no baseline.
+``first window year − 1`` from the data, whatever its source (``'published:2022'``, ``'return:2022'``,
+``'demo:2022'``), else the first observation in the window (``'first:<source>:<period>'``: distance and
+序时 are then measured from its date), else none — and then no completion is invented: grey 基期缺失
+with the pace still required. A single-year window (FY/Q1/H1/Q3) whose compared value is YTD (开工率,
+投资完成率, a year's flow) restarts from zero every 1 January. Cumulative flows and growth rates use no
+baseline.
+
+Reference date (``time_progress``, ``time_progress_date``)
+--------------------------------------------------------
+``time_progress`` is the 序时 the light used: at the end of the latest period compared when those
+data are at most ``rules.max_lag_months`` old at ``as_of``, else at ``as_of`` (``stale``, 数据滞后);
+``rules.pace_reference == "as_of"`` always uses ``as_of``. Growth rates are due in full: 1.0.
+``ahead_pp = (completion − time_progress) × 100`` in every row that has an ahead_pp.
 
 Kinds (completion: 1.0 = 100 %)
 -------------------------------
@@ -93,10 +98,17 @@ the target. ``final``: the window has ended at ``as_of`` *and* the data reach it
 is green if met, else red. A window that has ended without its final data keeps the pace light and
 its reason says that the full-year data are awaited.
 
-Status: grey when nothing in the window has been observed (reason ``暂无数据（缺…）``); final → green/
-red; already met → green (已提前完成目标); growth → ``rules.gap_light(gap)``; otherwise
-``rules.pace_light(ahead_pp, likely_met)`` (green ≥ −5 pp or projected to be met, yellow ≥ −15 pp,
-red below). Stretch (力争) targets are assessed like firm ones; :func:`rank` leaves them out.
+Status: grey when nothing in the window has been observed (``暂无数据（缺…）``) or a level has one
+observation and no base (基期缺失); final → green/red (a 左右 target above its band: yellow); met →
+green; growth → ``rules.gap_light(gap)`` (年均: full years only, else grey); otherwise the worse of
+``rules.pace_light(ahead_pp)`` (position) and ``rules.projection_light(likely_met, projected_share)``
+(green only when projected to be met, red below ``red_below_projected_share`` of the target); a fall
+below a target already reached is at best yellow. Stretch (力争) targets are assessed like firm ones;
+:func:`rank` leaves them out. ``light_basis`` names the rule that decided.
+
+Open SDG / Statistics Canada: ``sdg_ratio`` = observed CAGR (base → latest) / required CAGR (base →
+target), ``sdg_class`` achieved | on_track (≥ 0.95) | acceleration_needed (≥ 0.60) | limited (≥ 0) |
+deterioration.
 
 ESCAP idea: ``escap_ratio`` = observed pace / required pace (CAGRs for '>=' levels/counts when both
 exist, else per-year changes; flows: per-year amounts; growth: rates); ``escap_class`` on_track (≥ 1),
@@ -113,6 +125,7 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
+from . import fmt as _fmt
 from .rules import GREEN, GREY, RED, YELLOW, Rules, load_rules
 
 KINDS = ("cumulative_flow", "level", "count", "share", "ratio", "growth_rate")
@@ -144,6 +157,8 @@ class TargetSpec:
     stretch: bool = False
     measure: str = "stock"            # indicator measure: flow | stock | rate | share
     baseline: float | None = None     # baseline given by the plan, base units (rare)
+    unit: str = ""                    # the target's display unit (亿元 …), for the reason sentence
+    unit_factor: float = 1.0          # base units per display unit (1亿元 = 1e8 yuan)
 
 
 @dataclass(frozen=True)
@@ -154,6 +169,7 @@ class Observation:            # one actual value (latest vintage of its period),
     value: float
     ytd: bool                 # value covers Jan 1 -> period_end (flows, rates)
     source_type: str = ""     # published | return | demo
+    derived: bool = False     # a 推算 value (arithmetic on published parts)
 
 
 @dataclass(frozen=True)
@@ -192,6 +208,20 @@ class Assessment:
     escap_ratio: float | None = None          # observed pace / required pace
     escap_class: str | None = None            # met | on_track | fair | limited | regressing
     missing_years: tuple[int, ...] = ()       # window years before the latest one without data
+    # -- verdict provenance (issue 9): every light can be recomputed from these --
+    baseline_period: str | None = None        # period of the base value ('2022'); None for flows
+    time_progress_date: date | None = None    # the date time_progress (the 序时 the light used) is measured at
+    time_progress_report: float | None = None # 序时进度 of the calendar window at the report date
+    data_lag_months: float | None = None      # age of the latest value at the report date
+    stale: bool = False                       # older than [pace] max_lag_months: judged at the report date
+    projected_share: float | None = None      # projection ÷ target (为目标的N%; '<=': target ÷ projection)
+    projected_completion: float | None = None # share of the distance covered at the end (完成进度), projected
+    sdg_ratio: float | None = None            # Open SDG / StatCan R = observed CAGR / required CAGR (base → target)
+    sdg_class: str | None = None              # achieved | on_track | acceleration_needed | limited | deterioration
+    fell_back: bool = False                   # reached the target before, below it now
+    derived: bool = False                     # the compared value is a 推算 value
+    light_basis: str = ""                     # why the light: met | final | on_pace | position | projection | …
+    score_pp: float | None = None             # ranking score: ahead_pp clipped to ±[ranking] score_cap_pp
 
 
 # ----------------------------------------------------------------------------------------------
@@ -445,18 +475,20 @@ def assess(spec: TargetSpec, observations: Sequence[Observation], as_of: date,
     _check_spec(spec)
     as_of = _to_date(as_of)
     ws, we = target_window(spec)
+    tp_report = time_progress(as_of, ws, we)
     out: dict[str, Any] = dict(
-        target_id=spec.target_id, time_progress=time_progress(as_of, ws, we), completion=None,
+        target_id=spec.target_id, time_progress=tp_report, completion=None,
         latest_actual=None, latest_period=None, baseline=None, baseline_source="none", gap=None,
         ahead_pp=None, projected=None, observed_rate=None, required_rate=None, likely_met=None, met=None,
         status=GREY, reason_zh="", method_zh="", kind=spec.kind, comparator=spec.comparator,
         stretch=bool(spec.stretch), start_year=spec.start_year, target_year=spec.target_year,
         period=spec.period, target_value=spec.value, window_start=ws, window_end=we,
         time_progress_data=None, final=False, observed_cagr=None, required_cagr=None, escap_ratio=None,
-        escap_class=None, missing_years=(),
+        escap_class=None, missing_years=(), time_progress_date=as_of, time_progress_report=tp_report,
+        light_basis="no_data",
     )
     obs = usable(observations, as_of)
-    ctx = _Ctx(spec, rules, as_of, ws, we, out["time_progress"])
+    ctx = _Ctx(spec, rules, as_of, ws, we, tp_report)
     if not _finite(spec.value):
         # a catalog row without a numeric target: nothing to compare with
         out.update(reason_zh=rules.text("no_data", missing="目标值"), method_zh="目标值缺失，无法测算")
@@ -470,7 +502,13 @@ def assess(spec: TargetSpec, observations: Sequence[Observation], as_of: date,
         _assess_growth(ctx, obs, out)
     else:
         _assess_level(ctx, obs, out)
-    _finish(ctx, out)
+    if spec.kind == "growth_rate":
+        _finish_growth(ctx, out)
+    else:
+        _finish_time_proportional(ctx, out)
+    out["score_pp"] = rules.score(out["ahead_pp"])
+    for k in [k for k in out if k.startswith("_") or k == "reason_missing"]:
+        del out[k]
     return Assessment(**out)
 
 
@@ -483,10 +521,15 @@ class _Ctx:
     we: date
     tp: float
 
-    def tp_ref(self, data_end: date) -> float:
-        if self.rules.pace_reference == "as_of":
-            return self.tp
-        return time_progress(data_end, self.ws, self.we)
+    def reference(self, data_end: date, out: dict) -> date:
+        """The date 序时进度 is measured at for data ending ``data_end`` (rules.toml [pace]); records
+        the data's age at the report date and whether they are too old to be judged at their own end."""
+        lag = _months_between(data_end, self.as_of)
+        stale = lag > self.rules.max_lag_months + 1e-9
+        out.update(data_lag_months=lag, stale=stale)
+        if self.rules.pace_reference == "as_of" or stale:
+            return self.as_of
+        return min(data_end, self.as_of)
 
     def window_name(self) -> str:
         p = _period_key(self.spec)
@@ -501,10 +544,69 @@ class _Ctx:
     def final(self, data_end: date) -> bool:
         return self.as_of >= self.we and data_end >= self.we
 
+    def show(self, v_base: float | None) -> str:
+        """A value in base units, formatted in the target's unit (for the reason sentence)."""
+        if v_base is None or not _finite(v_base):
+            return "—"
+        factor = self.spec.unit_factor or 1.0
+        return _fmt.value(v_base / factor, self.spec.unit) if self.spec.unit else _fmt.number(v_base / factor)
+
+
+def _cagr(ratio: float, years: float) -> float | None:
+    """Compound annual growth in % per year that turns 1 into ``ratio`` in ``years`` (None if undefined)."""
+    try:
+        v = (ratio ** (1 / years) - 1) * PCT
+    except (OverflowError, ZeroDivisionError, ValueError):
+        return None
+    return v if isinstance(v, float) and math.isfinite(v) else None
+
+
+def _months_between(d1: date, d2: date) -> float:
+    """Age of data ending ``d1`` at ``d2`` in months (whole months between month ends), >= 0."""
+    d1, d2 = _to_date(d1), _to_date(d2)
+    if d2 <= d1:
+        return 0.0
+    if _is_month_end(d1) and _is_month_end(d2):
+        return float(_month_index(d2) - _month_index(d1))
+    return round((d2 - d1).days / 30.4375, 1)
+
+
+def _share_from(ref: date, base_date: date, end: date) -> float:
+    """序时进度 of a path that starts at ``base_date`` (a first observation) and ends at ``end``."""
+    total = years_between(base_date, end)
+    if total <= 0:
+        return 1.0
+    return min(1.0, max(0.0, years_between(base_date, ref) / total))
+
 
 def _no_data(out: dict, missing: str, method: str = "") -> None:
     out["reason_missing"] = missing
     out["method_zh"] = method
+
+
+def _projected_share(projected: float | None, spec: TargetSpec) -> float | None:
+    """The projection as a share of the target (为目标的N%): projected ÷ target, for '<=' target ÷ projected."""
+    if projected is None or not _finite(projected):
+        return None
+    t = spec.value
+    if spec.comparator == "<=":
+        return t / projected if projected > 0 and t >= 0 else (1.0 if projected <= t else None)
+    return projected / t if t > 0 else None
+
+
+def _likely_met(projected: float | None, spec: TargetSpec, rules: Rules) -> bool | None:
+    if projected is None or not _finite(projected):
+        return None
+    if satisfies(projected, spec, rules):
+        return True
+    if spec.comparator == "=":
+        # a 左右 band is reached when the projection enters it; overshooting is judged when it happens
+        low, _ = _band(spec, rules)
+        return bool(projected >= low - _eps(low))
+    if rules.projected_met_tolerance > 0 and spec.comparator in (">=", "<="):
+        share = _projected_share(projected, spec)
+        return bool(share is not None and share >= 1 - rules.projected_met_tolerance - 1e-12)
+    return False
 
 
 def _assess_flow(ctx: _Ctx, obs: list[Observation], out: dict) -> None:
@@ -528,38 +630,39 @@ def _assess_flow(ctx: _Ctx, obs: list[Observation], out: dict) -> None:
     if partial:
         method += f"；{_fmt_years(partial)}仅有年内累计值"
     data_end = _to_date(latest.period_end)
-    p = ctx.tp_ref(data_end)
-    final = ctx.final(data_end)
-    budget = spec.comparator == "<="
-    completion = total / t if t != 0 else None
+    out["_latest_zh"] = period_zh(latest)
+    ref = ctx.reference(data_end, out)
+    p_used = time_progress(ref, ctx.ws, ctx.we)
+    p_data = time_progress(data_end, ctx.ws, ctx.we)
     years = _window_years(ctx.ws, ctx.we)
-    elapsed = p * years
-    left = years - elapsed
-    lower = spec.value
+    completion = total / t if t != 0 else None
+    projected = total / p_data if p_data > 0 else None
+    left = (1 - p_data) * years
     out.update(
         completion=completion, latest_actual=total, latest_period=latest.period_label,
-        gap=gap_to_target(total, spec), time_progress_data=time_progress(data_end, ctx.ws, ctx.we),
-        final=final, missing_years=missing, method_zh=method,
-        observed_rate=total / elapsed if elapsed > 0 else None,
-        projected=total / p if p > 0 else None,
+        gap=gap_to_target(total, spec),
+        time_progress=p_used, time_progress_date=ref, time_progress_data=p_data,
+        final=ctx.final(data_end), missing_years=missing, method_zh=method,
+        observed_rate=total / (p_data * years) if p_data > 0 else None, projected=projected,
+        required_rate=max(t - total, 0.0) / left if left > 1e-9 else None,
+        met=satisfies(total, spec, ctx.rules), likely_met=_likely_met(projected, spec, ctx.rules),
+        projected_share=_projected_share(projected, spec),
+        projected_completion=projected / t if projected is not None and t else None,
+        derived=bool(latest.derived),
     )
-    if left > 1e-9:
-        out["required_rate"] = (t - total) / left if budget else max(lower - total, 0.0) / left
+    if spec.comparator == "<=":
+        # a ceiling (用地指标 …): not a distance to cover, so no ahead_pp; met is known only at the end
+        # or once exceeded; its light is the budget rule in _finish_time_proportional
+        out["met"] = out["met"] if out["final"] or not out["met"] else None
+        out["required_rate"] = (t - total) / left if left > 1e-9 else None
+        return
     if completion is not None:
-        out["ahead_pp"] = ((p - completion) if budget else (completion - p)) * PCT
-    sat = satisfies(total, spec, ctx.rules)
-    if budget and not final:
-        out["met"] = False if not sat else None
-    else:
-        out["met"] = sat
-    if out["projected"] is not None:
-        out["likely_met"] = satisfies(out["projected"], spec, ctx.rules)
-    if not budget:
-        if out["met"]:
-            out["escap_class"] = "met"
-        elif out["observed_rate"] is not None and out["required_rate"]:
-            out["escap_ratio"] = out["observed_rate"] / out["required_rate"]
-            out["escap_class"] = ctx.rules.escap_class(out["escap_ratio"])
+        out["ahead_pp"] = (completion - p_used) * PCT
+    if out["met"]:
+        out["escap_class"] = "met"
+    elif out["observed_rate"] is not None and out["required_rate"]:
+        out["escap_ratio"] = out["observed_rate"] / out["required_rate"]
+        out["escap_class"] = ctx.rules.escap_class(out["escap_ratio"])
 
 
 def _assess_level(ctx: _Ctx, obs: list[Observation], out: dict) -> None:
@@ -567,11 +670,7 @@ def _assess_level(ctx: _Ctx, obs: list[Observation], out: dict) -> None:
     single = is_single_year(spec)
     flow_level = spec.measure == "flow" and not single
     win = ctx.in_window(obs)
-    if flow_level:
-        cands = [o for o in annual_series(win, "flow").values() if is_full_year(o, "flow")]
-        pool = [o for o in annual_series(obs, "flow").values() if is_full_year(o, "flow")]
-    else:
-        cands, pool = win, obs
+    cands = [o for o in annual_series(win, "flow").values() if is_full_year(o, "flow")] if flow_level else win
     if not cands:
         what = "的全年数据" if flow_level and win else "的实际值"
         _no_data(out, f"{ctx.window_name()}{what}", "")
@@ -580,103 +679,121 @@ def _assess_level(ctx: _Ctx, obs: list[Observation], out: dict) -> None:
     a = cur.value
     cur_end = _to_date(cur.period_end)
     accumulating = single and bool(cur.ytd)
+    band = spec.comparator in ("=", "range")
     notes: list[str] = [f"截至{period_zh(cur)}"]
-    if flow_level and win and _latest(win) is not cur and _to_date(_latest(win).period_end) > cur_end:
+    if flow_level and _to_date(_latest(win).period_end) > cur_end:
         notes.append(f"{period_zh(_latest(win))}仅有年内累计值，未作水平值比较")
+    out["_latest_zh"] = period_zh(cur)
+    if cur.derived:
+        notes.append(f"{period_zh(cur)}值为推算值")
 
-    # baseline
-    b = b_date = None
-    bsrc, b_name = "none", "规划给定基期值"
+    # -- base: the plan's, else the year before the window from the data, else the first observation
     byear = ctx.ws.year - 1
+    b = bd = None
+    bsrc, bper, b_name, first_base = "none", None, "", False
     if spec.baseline is not None and _finite(spec.baseline):
-        b, b_date, bsrc = float(spec.baseline), date(byear, 12, 31), "plan"
+        b, bd, bsrc, bper, b_name = float(spec.baseline), date(byear, 12, 31), "plan", str(byear), "规划给定基期值"
     elif not accumulating:
         bo = annual_series([o for o in obs if o.year == byear], spec.measure).get(byear)
         if bo is not None and flow_level and not is_full_year(bo, "flow"):
             bo = None
         if bo is not None:
-            b, b_date, bsrc = bo.value, _to_date(bo.period_end), f"data:{bo.period_label}"
-            b_name = f"{period_zh(bo)}值"
-    t, up = _target_point(spec, b)
-
-    # completion
-    # An approximate ('=', 左右) or range target is a level to hold, not a distance to cover from a
-    # baseline: completion is actual/target for it.
-    usable_b = (b is not None and spec.comparator in (">=", "<=") and not satisfies(b, spec, rules)
-                and ((up and b < t) or (not up and b > t)))
-    if usable_b:
-        completion = (a - b) / (t - b)
-        notes.append(f"以{b_name}为基期，按(实际值−基期值)/(目标值−基期值)计算")
-    else:
-        prefix = ("约数目标不取基期，" if spec.comparator not in (">=", "<=") else "基期值已达到目标，") if b is not None else ("年内累计指标不取上年基期，" if accumulating else "无基期值，")
-        if up or spec.comparator in ("=", "range"):
-            completion = a / t if t != 0 else (1.0 if a >= t else None)
-            notes.append(prefix + "按实际值/目标值计算")
+            b, bd, bper = bo.value, _to_date(bo.period_end), bo.period_label
+            bsrc, b_name = f"{bo.source_type or 'data'}:{bo.period_label}", f"{period_zh(bo)}值"
         else:
-            if a > 0 and t >= 0:
-                completion = t / a
-            elif t >= 0:
-                completion = 1.0  # actual at or below zero meets a non-negative ceiling
-            else:
-                completion = None
-            notes.append(prefix + "按目标值/实际值计算（越低越好）")
-
-    def completion_of(v: float) -> float | None:
-        if usable_b:
-            return (v - b) / (t - b)
-        if up or spec.comparator in ("=", "range"):
-            return v / t if t != 0 else None
-        return t / v if v > 0 and t >= 0 else None
-
-    data_end = cur_end
-    p = ctx.tp_ref(data_end)
-    final = ctx.final(data_end)
+            earlier = [o for o in cands if _to_date(o.period_end) < cur_end]
+            if earlier:
+                fo = min(earlier, key=lambda o: _to_date(o.period_end))
+                b, bd, bper, first_base = fo.value, _to_date(fo.period_end), fo.period_label, True
+                bsrc, b_name = f"first:{fo.source_type or 'data'}:{fo.period_label}", f"首个观测值（{period_zh(fo)}）"
+    t, up = _target_point(spec, b)
     met = satisfies(a, spec, rules)
-    out.update(
-        completion=completion, latest_actual=a, latest_period=cur.period_label, baseline=b,
-        baseline_source=bsrc, gap=gap_to_target(a, spec), met=met, final=final,
-        time_progress_data=time_progress(data_end, ctx.ws, ctx.we),
-    )
-    if completion is not None:
-        out["ahead_pp"] = (completion - p) * PCT
+    out.update(latest_actual=a, latest_period=cur.period_label, baseline=b, baseline_source=bsrc,
+               baseline_period=bper, gap=gap_to_target(a, spec), met=met, derived=bool(cur.derived))
 
-    # projection
+    # -- completion: the share of the distance covered from the base
+    completion = None
+    base_met = False
+    if accumulating:
+        completion = a / t if (up or band) and t != 0 else (t / a if a > 0 and t >= 0 else None)
+        notes.append("年内累计指标，以年初为零起点，按实际值/目标值计算")
+    elif band:
+        completion = a / t if t != 0 else None
+        notes.append("约数（区间）目标，按实际值/目标值计算，并以目标区间判断是否达到")
+    elif b is not None:
+        if satisfies(b, spec, rules) or (up and b >= t) or (not up and b <= t):
+            base_met = True
+            notes.append(f"{b_name}已达到目标，无法按基期测算完成进度")
+        else:
+            completion = (a - b) / (t - b)
+            if first_base:
+                notes.append(f"缺{byear}年基期值，以{b_name}为起点，按(实际值−起点值)/(目标值−起点值)计算，"
+                             f"序时进度自起点起算")
+            else:
+                notes.append(f"以{b_name}为基期，按(实际值−基期值)/(目标值−基期值)计算")
+    else:
+        notes.append(f"缺{byear}年基期值且仅有一个观测值，无法测算完成进度")
+
+    # -- which 序时进度
+    ref = ctx.reference(cur_end, out)
+    if first_base and completion is not None:
+        p_used = _share_from(ref, bd, ctx.we)
+        p_data = _share_from(cur_end, bd, ctx.we)
+    else:
+        p_used = time_progress(ref, ctx.ws, ctx.we)
+        p_data = time_progress(cur_end, ctx.ws, ctx.we)
+    out.update(time_progress=p_used, time_progress_date=ref, time_progress_data=p_data,
+               final=ctx.final(cur_end), completion=completion)
+    if completion is not None:
+        out["ahead_pp"] = (completion - p_used) * PCT
+
+    # -- projection: the observed pace carried on to the end of the window
+    left = years_between(cur_end, ctx.we) if cur_end < ctx.we else 0.0
     projected = None
     if accumulating:
-        projected = a / p if p > 0 else None
+        projected = a / p_data if p_data > 0 else None
         notes.append("按序时进度外推全年")
-    else:
-        anchor_v = anchor_d = None
-        if b is not None:
-            anchor_v, anchor_d = b, b_date
-        else:
-            earlier = [o for o in pool if _to_date(o.period_end) < cur_end]
-            if earlier:
-                first = min(earlier, key=lambda o: _to_date(o.period_end))
-                anchor_v, anchor_d = first.value, _to_date(first.period_end)
-        left = years_between(cur_end, ctx.we) if cur_end < ctx.we else 0.0
-        slope = None
-        if anchor_d is not None:
-            dy = years_between(anchor_d, cur_end)
-            if dy > 0:
-                slope = (a - anchor_v) / dy
-                if (spec.kind in ("level", "count") and up and anchor_v > 0 and a > 0 and t > 0):
-                    out["observed_cagr"] = ((a / anchor_v) ** (1 / dy) - 1) * PCT
-                    if left > 0:
-                        out["required_cagr"] = ((t / a) ** (1 / left) - 1) * PCT
-        if slope is not None:
-            projected = a + slope * left
-        elif left == 0:
-            projected = a
+    elif b is not None and bd is not None and years_between(bd, cur_end) > 0:
+        dy = years_between(bd, cur_end)
+        slope = (a - b) / dy
+        projected = a + slope * left
         out["observed_rate"] = slope
-        if left > 0:
-            out["required_rate"] = (t - a) / left
+        if spec.kind in ("level", "count") and up and b > 0 and a > 0 and t > 0:
+            out["observed_cagr"] = _cagr(a / b, dy)
+        # Open SDG / Statistics Canada: R = observed CAGR (base → latest) / required CAGR (base → target)
+        total = years_between(bd, ctx.we)
+        if b > 0 and a > 0 and t > 0 and total > 0 and not met:
+            cagr_i, cagr_t = _cagr(a / b, dy), _cagr(t / b, total)
+            if cagr_i is not None and cagr_t is not None and abs(cagr_t) > 1e-9:
+                out["sdg_ratio"] = cagr_i / cagr_t
+    elif left == 0:
+        projected = a
+    out["_years_left"] = left
+    if left > 0:
+        out["required_rate"] = (t - a) / left
+        if spec.kind in ("level", "count") and up and a > 0 and t > 0:
+            out["required_cagr"] = _cagr(t / a, left)
     out["projected"] = projected
+    out["likely_met"] = _likely_met(projected, spec, rules) if projected is not None else (True if met else None)
+    out["projected_share"] = _projected_share(projected, spec)
     if projected is not None:
-        out["likely_met"] = satisfies(projected, spec, rules)
-        out["_projected_completion"] = completion_of(projected)
-    elif met:
-        out["likely_met"] = True
+        if completion is not None and not (accumulating or band):
+            out["projected_completion"] = (projected - b) / (t - b)
+        elif accumulating or band:
+            out["projected_completion"] = projected / t if t else None
+    out["sdg_class"] = "achieved" if met else rules.sdg_class(out.get("sdg_ratio"))
+
+    # -- a value that fell below a target already reached
+    if not met and not accumulating and not band:
+        before = [o for o in cands if _to_date(o.period_end) < cur_end and satisfies(o.value, spec, rules)]
+        if before:
+            out["fell_back"] = True
+            out["_met_period"] = period_zh(max(before, key=lambda o: _to_date(o.period_end)))
+        elif base_met:
+            out["fell_back"] = True
+            out["_met_period"] = f"{byear}年" if bper is None else period_zh(Observation(bper, byear, bd, b, False))
+    out["_base_met"] = base_met
+
     if met:
         out["escap_class"] = "met"
     else:
@@ -702,6 +819,7 @@ def _assess_growth(ctx: _Ctx, obs: list[Observation], out: dict) -> None:
         _no_data(out, (ctx.window_name() + what) if what.startswith("的") else what, prefix.rstrip("；"))
         return
     n_years = ctx.we.year - ctx.ws.year + 1
+    out.update(time_progress=1.0, time_progress_data=1.0)   # a rate is due in full at any time
     if ctx.ws.year == ctx.we.year:
         cur = ser[max(ser)]
         g, latest, required = cur.value, cur, T
@@ -711,40 +829,51 @@ def _assess_growth(ctx: _Ctx, obs: list[Observation], out: dict) -> None:
     else:
         label = "年均增速"
         full = {y: o for y, o in ser.items() if is_full_year(o, "rate")}
-        if full:
-            last_full = max(full)
-            rs = [full[y].value for y in sorted(full)]
-            prod = math.prod(1 + r / PCT for r in rs)
-            g = (prod ** (1 / len(rs)) - 1) * PCT if prod > 0 else float("nan")
-            latest = full[last_full]
-            missing = tuple(y for y in range(ctx.ws.year, last_full) if y not in full)
-            yrs = sorted(full)
-            method = prefix + (f"按{yrs[0]}—{yrs[-1]}年{len(rs)}个完整年度增速几何平均计算年均增速"
-                               if len(rs) > 1 else f"按{yrs[0]}年全年增速计算")
-            if missing:
-                method += f"；缺{_fmt_years(missing)}数据"
-            newer = [o for y, o in ser.items() if y > last_full]
-            if newer:
-                method += f"；{period_zh(newer[-1])}累计增速{newer[-1].value:.1f}%未计入"
-            k = last_full - ctx.ws.year + 1
-            left = n_years - k
-            required = None
-            if left > 0 and 1 + T / PCT > 0 and 1 + g / PCT > 0:
-                required = (((1 + T / PCT) ** n_years / (1 + g / PCT) ** k) ** (1 / left) - 1) * PCT
-        else:
+        newer = [o for y, o in sorted(ser.items()) if not is_full_year(o, "rate")]
+        if not full:
+            # 年均 targets are judged from full years only: a year-to-date rate is shown, not judged
             latest = ser[max(ser)]
-            g = latest.value
-            missing = ()
-            method = prefix + f"尚无完整年度数据，暂以{period_zh(latest)}累计增速代替年均增速"
-            required = T
+            data_end = _to_date(latest.period_end)
+            ctx.reference(data_end, out)
+            out.update(latest_actual=latest.value, latest_period=latest.period_label,
+                       time_progress_date=data_end,
+                       method_zh=prefix + "年均增速只按完整年度计算；尚无完整年度数据")
+            out["_partial"] = latest
+            out["_label"] = label
+            return
+        last_full = max(full)
+        rs = [full[y].value for y in sorted(full)]
+        prod = math.prod(1 + r / PCT for r in rs)
+        g = (prod ** (1 / len(rs)) - 1) * PCT if prod > 0 else float("nan")
+        latest = full[last_full]
+        missing = tuple(y for y in range(ctx.ws.year, last_full) if y not in full)
+        yrs = sorted(full)
+        method = prefix + (f"按{yrs[0]}—{yrs[-1]}年{len(rs)}个完整年度增速几何平均计算年均增速"
+                           if len(rs) > 1 else f"按{yrs[0]}年全年增速计算")
+        if missing:
+            method += f"；缺{_fmt_years(missing)}数据"
+        later = [o for o in newer if o.year > last_full]
+        if later:
+            method += f"；{period_zh(later[-1])}累计增速{later[-1].value:.1f}%未计入（年均增速只用完整年度）"
+        k = len(rs)
+        left = n_years - (last_full - ctx.ws.year + 1)
+        required = None
+        if left > 0 and 1 + T / PCT > 0 and 1 + g / PCT > 0:
+            required = (((1 + T / PCT) ** n_years / (1 + g / PCT) ** k) ** (1 / left) - 1) * PCT
+        if ctx.as_of >= ctx.we:
+            absent = tuple(y for y in range(ctx.ws.year, ctx.we.year + 1) if y not in full)
+            if absent:
+                out["_pending_years"] = absent
     data_end = _to_date(latest.period_end)
-    final = ctx.final(data_end)
+    out["_latest_zh"] = period_zh(latest)
+    ctx.reference(data_end, out)
+    final = ctx.final(data_end) and not out.get("_pending_years")
     completion = g / T if T > 0 else None
     out.update(
         latest_actual=g, latest_period=latest.period_label, completion=completion, gap=gap_to_target(g, spec),
         projected=g, observed_rate=g, required_rate=required, likely_met=satisfies(g, spec, rules),
         met=satisfies(g, spec, rules) if final else None, final=final, missing_years=missing,
-        time_progress_data=time_progress(data_end, ctx.ws, ctx.we), method_zh=method,
+        time_progress_date=data_end, method_zh=method, derived=bool(latest.derived),
         ahead_pp=(completion - 1) * PCT if completion is not None else None,
     )
     out["_label"] = label
@@ -758,67 +887,137 @@ def _assess_growth(ctx: _Ctx, obs: list[Observation], out: dict) -> None:
             out["escap_class"] = rules.escap_class(out["escap_ratio"])
 
 
-def _finish(ctx: _Ctx, out: dict) -> None:
-    """Status light and the one-sentence reason."""
-    spec, rules = ctx.spec, ctx.rules
-    missing = out.pop("reason_missing", None)
+def _stale_note(ctx: _Ctx, out: dict, key: str = "stale") -> str:
+    """（数据截至…，已滞后N个月…） for data older than [pace] max_lag_months (not for final verdicts)."""
+    label = out.pop("_latest_zh", None)
+    if not out.get("stale") or out.get("final") or label is None:
+        return ""
+    return ctx.rules.text(key, period=label, months=_fmt.number(out.get("data_lag_months"), 0))
+
+
+def _finish_growth(ctx: _Ctx, out: dict) -> None:
+    """Light and reason of a growth-rate target: from the gap in percentage points."""
+    rules = ctx.rules
     label = out.pop("_label", "增速")
-    proj_completion = out.pop("_projected_completion", None)
+    partial = out.pop("_partial", None)
+    pending_years = out.pop("_pending_years", None)
+    missing = out.pop("reason_missing", None)
+    if partial is not None:
+        out["status"], out["light_basis"] = GREY, "no_full_year"
+        out["reason_zh"] = rules.text("growth_no_full_year", period=period_zh(partial), actual=partial.value)
+        if ctx.as_of >= ctx.we:
+            absent = tuple(range(ctx.ws.year, ctx.we.year + 1))
+            out["reason_zh"] = rules.text("growth_pending", missing=_fmt_years(absent)) + "；" + out["reason_zh"]
+            out["light_basis"] = "pending"
+        return
     if out["latest_actual"] is None:
-        out["status"] = GREY
+        out["status"], out["light_basis"] = GREY, "no_data"
         out["reason_zh"] = rules.text("no_data", missing=missing or "实际值")
         return
-    c = out["completion"]
-    cfmt = c if c is not None else float("nan")
-    final, met = out["final"], out["met"]
-    pending = ctx.as_of >= ctx.we and not final
+    g, gap, met = out["latest_actual"], out["gap"], out["met"]
+    if pending_years:
+        out["status"], out["light_basis"] = GREY, "pending"
+        out["reason_zh"] = (rules.text("growth_pending", missing=_fmt_years(pending_years))
+                            + f"（已有年份{label}{g:.1f}%）")
+        out["likely_met"] = None
+        return
+    if out["final"]:
+        out["status"], out["light_basis"] = (GREEN if met else RED), "final"
+        out["reason_zh"] = (rules.text("growth_final_met", label=label, actual=g) if met else
+                            rules.text("growth_final_not_met", label=label, actual=g, gap=abs(gap)))
+        return
+    out["status"], out["light_basis"] = rules.gap_light(gap), "gap"
+    if (-0.05 < gap <= 0) or (ctx.spec.comparator in ("=", "range") and out["likely_met"]):
+        text = rules.text("growth_on", label=label, actual=g)
+    elif gap > 0:
+        key = "growth_below" if ctx.spec.comparator != "<=" else "growth_over_cap"
+        if gap < 0.05 and key == "growth_below":
+            key = "growth_just_below"  # would print as "低于目标0.0个百分点"
+        text = rules.text(key, label=label, actual=g, gap=gap)
+    else:
+        text = rules.text("growth_above", label=label, actual=g, over=-gap)
+    if ctx.as_of >= ctx.we:
+        text += rules.text("pending_final", year=ctx.we.year)
+    out["reason_zh"] = text + _stale_note(ctx, out, "stale_growth")
 
-    if spec.kind == "growth_rate":
-        g, gap = out["latest_actual"], out["gap"]
+
+def _finish_time_proportional(ctx: _Ctx, out: dict) -> None:
+    """Light and reason of flows, levels, counts, shares and ratios: the worse of the position light
+    (ahead_pp against 序时进度) and the projection light; met → green; a finished window → met or not."""
+    spec, rules = ctx.spec, ctx.rules
+    missing = out.pop("reason_missing", None)
+    met_period = out.pop("_met_period", None)
+    base_met = out.pop("_base_met", False)
+    if out["latest_actual"] is None:
+        out["status"], out["light_basis"] = GREY, "no_data"
+        out["reason_zh"] = rules.text("no_data", missing=missing or "实际值")
+        return
+    a, c, met, final = out["latest_actual"], out["completion"], out["met"], out["final"]
+    cfmt = c if c is not None else float("nan")
+    pending = ctx.as_of >= ctx.we and not final
+    band = spec.comparator in ("=", "range")
+    low, high = _band(spec, rules)
+    above = band and a > high + _eps(high)
+    shown = ctx.show(a)
+    text = ""
+    if spec.kind == "cumulative_flow" and spec.comparator == "<=":
         if final:
-            out["status"] = GREEN if met else RED
-            out["reason_zh"] = (rules.text("growth_final_met", label=label, actual=g) if met else
-                                rules.text("growth_final_not_met", label=label, actual=g, gap=abs(gap)))
-        else:
-            out["status"] = rules.gap_light(gap)
-            if (-0.05 < gap <= 0) or (spec.comparator in ("=", "range") and out["likely_met"]):
-                out["reason_zh"] = rules.text("growth_on", label=label, actual=g)
-            elif gap > 0:
-                key = "growth_below" if spec.comparator != "<=" else "growth_over_cap"
-                if gap < 0.05 and key == "growth_below":
-                    key = "growth_just_below"  # would print as "低于目标0.0个百分点"
-                out["reason_zh"] = rules.text(key, label=label, actual=g, gap=gap)
-            else:
-                out["reason_zh"] = rules.text("growth_above", label=label, actual=g, over=-gap)
-    elif spec.kind == "cumulative_flow" and spec.comparator == "<=":
-        if final:
-            out["status"] = GREEN if met else RED
-            out["reason_zh"] = rules.text("final_met" if met else "final_not_met", completion=cfmt)
+            status, basis = (GREEN if met else RED), "final"
+            text = rules.text("final_met" if met else "final_not_met", completion=cfmt)
         elif met is False:
-            out["status"] = RED
-            out["reason_zh"] = rules.text("budget_exceeded", completion=cfmt)
+            status, basis, text = RED, "budget", rules.text("budget_exceeded", completion=cfmt)
         elif out["likely_met"]:
-            out["status"] = GREEN
-            out["reason_zh"] = rules.text("budget_ok", completion=cfmt)
+            status, basis, text = GREEN, "budget", rules.text("budget_ok", completion=cfmt)
         else:
-            out["status"] = YELLOW
-            out["reason_zh"] = rules.text("budget_watch", completion=cfmt)
-    elif c is None:
-        out["status"] = GREEN if met else GREY
-        out["reason_zh"] = rules.text("met_early", completion=1.0) if met else "无法计算完成度"
-    elif final:
-        out["status"] = GREEN if met else RED
+            status, basis, text = YELLOW, "budget", rules.text("budget_watch", completion=cfmt)
+        out.update(status=status, light_basis=basis, reason_zh=text + _stale_note(ctx, out))
+        return
+    if final:
         if met:
-            out["reason_zh"] = rules.text("final_met", completion=c)
+            status, basis = GREEN, "final"
+            text = rules.text("in_band", actual=shown, low=ctx.show(low), high=ctx.show(high)) if band \
+                else rules.text("final_met", completion=cfmt)
+            if band:
+                text = "目标期已结束，" + text
+        elif above:
+            status, basis = YELLOW, "band"
+            text = "目标期已结束，" + rules.text("above_band", actual=shown, low=ctx.show(low), high=ctx.show(high))
         else:
-            over = out["gap"] is not None and out["gap"] < 0
-            out["reason_zh"] = rules.text("final_outside" if over else "final_not_met", completion=c)
-    elif met:
-        out["status"] = GREEN
-        out["reason_zh"] = rules.text("met_early", completion=c)
+            status, basis = RED, "final"
+            text = rules.text("final_not_met", completion=cfmt) if c is not None else f"目标期已结束，未完成（实际{shown}）"
+        out.update(status=status, light_basis=basis, reason_zh=text)
+        return
+    if met:
+        status, basis = GREEN, "met"
+        if band:
+            text = rules.text("in_band", actual=shown, low=ctx.show(low), high=ctx.show(high))
+        else:
+            text = rules.text("met_early", completion=cfmt) if c is not None else f"已达到目标（实际{shown}）"
+    elif above:
+        status, basis = YELLOW, "band"
+        text = rules.text("above_band", actual=shown, low=ctx.show(low), high=ctx.show(high))
+    elif c is None:
+        if out.get("fell_back"):
+            status = rules.worse(YELLOW, rules.projection_light(out["likely_met"], out["projected_share"]))
+            basis = "fell_back"
+            text = rules.text("fell_back", met_period=met_period or "基期", actual=shown, target=ctx.show(spec.value))
+        else:
+            status, basis = GREY, "no_base"
+            base_year = ctx.ws.year - 1
+            text = rules.text("no_base", period=period_zh(_obs_of(out)), actual=shown, base_year=base_year) \
+                if not base_met else rules.text("base_met", period=str(out.get("baseline_period")), actual=shown)
+            if out["required_cagr"] is not None and out["required_cagr"] > 0 and out.get("_years_left", 0) >= 1 - 1e-9:
+                text += rules.text("required_cagr", required_cagr=out["required_cagr"])
     else:
         ahead = out["ahead_pp"]
-        out["status"] = rules.pace_light(ahead, out["likely_met"])
+        position = rules.pace_light(ahead)
+        projection = rules.projection_light(out["likely_met"], out["projected_share"])
+        status = rules.worse(position, projection)
+        basis = "position" if status == position and position != GREEN else "projection"
+        if status == GREEN:
+            basis = "on_pace"
+        if out.get("fell_back"):
+            status, basis = rules.worse(status, YELLOW), "fell_back"
         if c < 0:
             text = rules.text("regressing", completion=c, behind=abs(ahead))
         elif abs(ahead) < rules.on_pace_band_pp:
@@ -827,15 +1026,41 @@ def _finish(ctx: _Ctx, out: dict) -> None:
             text = rules.text("ahead", completion=c, ahead=ahead)
         else:
             text = rules.text("behind", completion=c, behind=-ahead)
-        if out["status"] != GREEN and out["projected"] is not None and not pending:
-            share = proj_completion
-            if share is None and spec.value:
-                share = out["projected"] / spec.value
-            if share is not None and math.isfinite(share):
-                text += rules.text("projection", year=ctx.we.year, projected_share=share)
-        out["reason_zh"] = text
+        if out.get("fell_back"):
+            text = rules.text("fell_back", met_period=met_period, actual=shown, target=ctx.show(spec.value)) + "；" + text
+    if not met and out["projected"] is not None and basis != "no_base":
+        share = out["projected_share"]
+        if spec.comparator == "<=":
+            text += rules.text("projection_down", year=ctx.we.year, projected=ctx.show(out["projected"]),
+                               target=ctx.show(spec.value))
+        elif share is not None and math.isfinite(share):
+            text += rules.text("projection", year=ctx.we.year, projected=ctx.show(out["projected"]),
+                               projected_share=share)
+    # a compound rate "per year" is quoted only with at least a year to go (0.25 years left would read 107 %)
+    if status != GREEN and basis not in ("no_base", "budget") and (out["required_cagr"] or 0) > 0 \
+            and out.get("_years_left", 0) >= 1 - 1e-9:
+        text += rules.text("required_cagr", required_cagr=out["required_cagr"])
     if pending:
-        out["reason_zh"] += rules.text("pending_final", year=ctx.we.year)
+        text += rules.text("pending_final", year=ctx.we.year)
+        out.pop("_latest_zh", None)   # the pending note already says which data are awaited
+    out.update(status=status, light_basis=basis, reason_zh=text + _stale_note(ctx, out))
+
+
+def _obs_of(out: dict) -> Observation:
+    label = str(out.get("latest_period") or "")
+    year = int(label[:4]) if label[:4].isdigit() else 0
+    return Observation(label, year, date(max(year, 1), 12, 31), 0.0, False)
+
+
+def _band(spec: TargetSpec, rules: Rules) -> tuple[float, float]:
+    """The interval a '=' (左右) or 'range' target accepts (base units); (t, t) for other comparators."""
+    t = spec.value
+    if spec.comparator == "=":
+        d = rules.approx_tolerance * abs(t)
+        return t - d, (math.inf if rules.approx_overshoot_ok else t + d)
+    if spec.comparator == "range":
+        return t, float(spec.value_high)
+    return t, t
 
 
 # ----------------------------------------------------------------------------------------------
@@ -852,7 +1077,7 @@ def assessments_frame(assessments: Iterable[Assessment], **extra_columns: Any) -
 
 
 RANK_COLUMNS = ["n_targets", "n_with_data", "n_green", "n_yellow", "n_red", "n_grey", "mean_ahead_pp",
-                "share_green", "rank"]
+                "share_green", "rank", "score_pp"]
 
 
 def rank(assessments: pd.DataFrame, by: str | Sequence[str] = "project_no", *,
@@ -861,8 +1086,10 @@ def rank(assessments: pd.DataFrame, by: str | Sequence[str] = "project_no", *,
 
     Rows with ``stretch`` true (力争 targets) are left out unless ``include_stretch``. Columns: the
     ``by`` column(s), ``n_targets``, ``n_with_data`` (status not grey), ``n_green`` … ``n_grey``,
-    ``mean_ahead_pp`` (mean of ahead_pp over the targets that have one: the score), ``share_green``
-    (n_green / n_with_data), ``rank`` (1 = most ahead). Order: score descending, then share_green
+    ``mean_ahead_pp`` (plain mean of ahead_pp over the targets that have one), ``score_pp`` (the
+    score: mean of ``score_pp`` — ahead_pp clipped to ±[ranking] score_cap_pp, see rules.toml — or of
+    ahead_pp when the frame has no score_pp column), ``share_green`` (n_green / n_with_data),
+    ``rank`` (1 = most ahead). Order: score descending, then share_green
     descending, then fewer reds, then the group key ascending; groups without any ahead_pp get a NaN
     score and the last ranks (ordered by key). Ranks are 1..n with no ties.
     """
@@ -875,11 +1102,13 @@ def rank(assessments: pd.DataFrame, by: str | Sequence[str] = "project_no", *,
         df = df[~df["stretch"].fillna(False).astype(bool)]
     status = (df["status"] if "status" in df.columns else pd.Series(GREY, index=df.index)).fillna(GREY)
     ahead = pd.to_numeric(df["ahead_pp"], errors="coerce") if "ahead_pp" in df.columns else pd.Series(float("nan"), index=df.index)
+    score = pd.to_numeric(df["score_pp"], errors="coerce") if "score_pp" in df.columns else ahead
     rows = []
     for key, g in df.groupby(keys, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         st = status.loc[g.index]
         ah = ahead.loc[g.index].dropna()
+        sc = score.loc[g.index].dropna()
         n_data = int((st != GREY).sum())
         n_green = int((st == GREEN).sum())
         row = dict(zip(keys, key))
@@ -888,6 +1117,7 @@ def rank(assessments: pd.DataFrame, by: str | Sequence[str] = "project_no", *,
             n_red=int((st == RED).sum()), n_grey=int((st == GREY).sum()),
             mean_ahead_pp=float(ah.mean()) if len(ah) else float("nan"),
             share_green=n_green / n_data if n_data else float("nan"),
+            score_pp=float(sc.mean()) if len(sc) else float("nan"),
         )
         rows.append(row)
 
@@ -896,7 +1126,7 @@ def rank(assessments: pd.DataFrame, by: str | Sequence[str] = "project_no", *,
         return (missing, (0, v) if isinstance(v, (int, float)) and not missing else (1, str(v)))
 
     def sort_key(r: dict) -> tuple:
-        s, sg = r["mean_ahead_pp"], r["share_green"]
+        s, sg = r["score_pp"], r["share_green"]
         return (math.isnan(s), -s if not math.isnan(s) else 0.0, math.isnan(sg), -sg if not math.isnan(sg) else 0.0,
                 r["n_red"], tuple(_key_part(r[k]) for k in keys))
 
@@ -921,13 +1151,13 @@ def midpoint(assessments_2025: pd.DataFrame, *, check_year: int = 2025, final_ye
     Output rows:
 
     * ``check='target_2025'`` (2025年目标): every target with target_year == 2025 — FY/quarter and
-      span targets. ``met`` and ``gap`` as assessed; ``expected_progress`` = 1; ``on_track`` = met.
+      span targets. ``met`` and ``gap`` as assessed; ``expected_progress`` = the row's time_progress
+      (1 once the data reach the end of 2025); ``on_track`` = met.
     * ``check='span_2027'`` (2027年目标中期进度): targets with target_year == 2027 whose window began by
-      2025 (spans). ``expected_progress`` = time progress at 2025-12-31 =
-      (2025 − start_year + 1)/(2027 − start_year + 1) (0.6 for 2023–2027); growth rates 1.0 (a rate is
-      due in full). ``midpoint_ahead_pp = (completion − expected_progress)·100``; ``on_track``:
-      completion >= expected_progress (growth rates: gap <= 0; '<=' flows: completion <= expected).
-      ``met`` says whether the 2027 target is already reached.
+      2025 (spans). The row *is* the status row of that date: ``completion``, ``expected_progress`` (= the
+      row's ``time_progress``, the 序时 its light used), ``midpoint_ahead_pp`` (= its ``ahead_pp``) and
+      ``on_track`` (= its light is green; None when grey), so the midpoint check and the status can
+      never disagree. ``met`` says whether the 2027 target is already reached.
 
     Columns: the id columns present (project_no, target_id, metric_zh, kind, …) then
     check, check_zh, met, gap, completion, expected_progress, midpoint_ahead_pp, on_track, status, reason_zh.
@@ -943,8 +1173,6 @@ def midpoint(assessments_2025: pd.DataFrame, *, check_year: int = 2025, final_ye
     start = pd.to_numeric(df["start_year"], errors="coerce").fillna(check_year - 2) if "start_year" in df.columns \
         else pd.Series(check_year - 2, index=df.index, dtype=float)
     ty = pd.to_numeric(df["target_year"], errors="coerce")
-    kind = df["kind"] if "kind" in df.columns else pd.Series("", index=df.index)
-    comp = df["comparator"] if "comparator" in df.columns else pd.Series(">=", index=df.index)
     is_span = df["period"].astype(str).str.contains(r"\d{4}\s*[-–—~至]\s*\d{4}", regex=True) if "period" in df.columns \
         else pd.Series(True, index=df.index)
     id_cols = [c for c in _MIDPOINT_ID_COLUMNS if c in df.columns]
@@ -954,29 +1182,23 @@ def midpoint(assessments_2025: pd.DataFrame, *, check_year: int = 2025, final_ye
         completion = r["completion"] if _finite(r["completion"]) else None
         gap = r["gap"] if _finite(r["gap"]) else None
         met = None if pd.isna(r["met"]) else bool(r["met"])
+        tp = r["time_progress"] if "time_progress" in df.columns and _finite(r["time_progress"]) else None
         if ty[i] == check_year:
-            check, check_zh, expected = "target_2025", f"{check_year}年目标", 1.0
+            check, check_zh, expected = "target_2025", f"{check_year}年目标", (tp if tp is not None else 1.0)
             on_track = met
         elif ty[i] == final_year and start[i] <= check_year and is_span[i]:
             check, check_zh = "span_2027", f"{final_year}年目标中期进度"
-            if kind[i] == "growth_rate":
-                expected = 1.0
-                on_track = None if gap is None else bool(gap <= 0)
-            else:
-                sy = int(start[i])
-                expected = time_progress(date(check_year, 12, 31), date(sy, 1, 1), date(final_year, 12, 31))
-                if completion is None:
-                    on_track = None
-                elif kind[i] == "cumulative_flow" and comp[i] == "<=":
-                    on_track = bool(completion <= expected + 1e-12)
-                else:
-                    on_track = bool(completion >= expected - 1e-12)
+            expected = tp if tp is not None else time_progress(
+                date(check_year, 12, 31), date(int(start[i]), 1, 1), date(final_year, 12, 31))
+            on_track = None if r["status"] in (None, GREY) or pd.isna(r["status"]) else bool(r["status"] == GREEN)
         else:
             continue
         row = {c: r[c] for c in id_cols}
+        ahead = r["ahead_pp"] if "ahead_pp" in df.columns and _finite(r["ahead_pp"]) else None
+        if ahead is None and completion is not None and check == "target_2025":
+            ahead = (completion - expected) * PCT
         row.update(check=check, check_zh=check_zh, met=met, gap=gap, completion=completion,
-                   expected_progress=expected,
-                   midpoint_ahead_pp=(completion - expected) * PCT if completion is not None else None,
+                   expected_progress=expected, midpoint_ahead_pp=ahead,
                    on_track=on_track, status=r["status"], reason_zh=r["reason_zh"])
         rows.append(row)
     out = pd.DataFrame(rows, columns=id_cols + MIDPOINT_COLUMNS)

@@ -13,11 +13,13 @@ the wrong order and templates that do not format with the documented fields are 
 
 The lights (see docs/progress-rules.md for worked examples):
 
-* time-proportional targets (cumulative flows, levels, counts, shares, ratios) — with
-  ``ahead_pp = (completion − 序时进度) × 100``:
-  green if ``ahead_pp >= green_min_ahead_pp`` (default −5) or (``likely_met_is_green`` and the
-  target is projected to be met at the observed pace); yellow if ``ahead_pp >= yellow_min_ahead_pp``
-  (default −15); red below.  (:meth:`Rules.pace_light`)
+* time-proportional targets (cumulative flows, levels, counts, shares, ratios) — the worse of two
+  lights: the *position* light from ``ahead_pp = (completion − 序时进度) × 100`` (green if
+  ``>= green_min_ahead_pp``, default −5; yellow if ``>= yellow_min_ahead_pp``, default −15; red
+  below; :meth:`Rules.pace_light`) and the *projection* light (green only if projected to be met;
+  red if the projection reaches less than ``red_below_projected_share`` of the target, default 80 %;
+  yellow otherwise or without a projection; :meth:`Rules.projection_light`). So green always means
+  "on 序时 *and* projected to be met".
 * growth-rate targets — with ``gap_pp = target − actual``: green if ``gap_pp <= green_max_gap_pp``
   (default 0), yellow if ``gap_pp <= yellow_max_gap_pp`` (default 2), red above.  (:meth:`Rules.gap_light`)
 * '=' (左右) targets are met within ``approx_tolerance`` (relative, default 5 %).
@@ -47,7 +49,18 @@ DEFAULT_TEMPLATES: dict[str, str] = {
     "behind": "完成{completion:.0%}，慢于序时进度{behind:.0f}个百分点",
     "on_pace": "完成{completion:.0%}，与序时进度持平",
     "regressing": "较基期反向变化（完成{completion:.0%}），慢于序时进度{behind:.0f}个百分点",
-    "projection": "，按当前进度预计{year}年完成目标的{projected_share:.0%}",
+    "projection": "，按当前进度预计{year}年达到{projected}，为目标的{projected_share:.0%}",
+    "projection_down": "，按当前进度预计{year}年为{projected}（目标{target}以内）",
+    "no_base": "仅有{period}一个观测值（{actual}），缺{base_year}年基期值，无法测算完成进度",
+    "required_cagr": "；实现目标需年均增长{required_cagr:.1f}%",
+    "fell_back": "曾于{met_period}达到目标，现回落至{actual}，未达到目标{target}",
+    "base_met": "基期（{period}）已达到目标，现为{actual}",
+    "in_band": "实际{actual}，处于目标区间（{low}—{high}）",
+    "above_band": "实际{actual}，高于目标区间（{low}—{high}）",
+    "stale": "（数据截至{period}，已滞后{months}个月，按报告日序时进度评价）",
+    "stale_growth": "（数据截至{period}，已滞后{months}个月）",
+    "growth_no_full_year": "尚无完整年度增速，暂不评价（{period}累计增速{actual:.1f}%，仅供参考）",
+    "growth_pending": "目标期已结束，待{missing}全年数据",
     "met_early": "已提前完成目标（完成{completion:.0%}）",
     "final_met": "目标期已结束，已完成目标（完成{completion:.0%}）",
     "final_not_met": "目标期已结束，未完成（完成{completion:.0%}）",
@@ -68,13 +81,16 @@ DEFAULT_TEMPLATES: dict[str, str] = {
 
 # Sample values every template must format with (the documented fields).
 _SAMPLE = dict(completion=0.5, ahead=1.0, behind=1.0, actual=1.0, gap=1.0, over=1.0, label="增速",
-               year=2027, projected_share=0.9, missing="2023年以来的实际值")
+               year=2027, projected_share=0.9, missing="2023年以来的实际值", projected="2050亿元",
+               target="2500亿元", period="2024年", base_year=2022, required_cagr=5.0, met_period="2023年",
+               low="247项", high="273项", months=12)
 
 # TOML (section, key) -> Rules field
 _KEYS: dict[tuple[str, str], str] = {
     ("lights", "green_min_ahead_pp"): "green_min_ahead_pp",
     ("lights", "yellow_min_ahead_pp"): "yellow_min_ahead_pp",
-    ("lights", "likely_met_is_green"): "likely_met_is_green",
+    ("lights", "red_below_projected_share"): "red_below_projected_share",
+    ("lights", "projected_met_tolerance"): "projected_met_tolerance",
     ("growth", "green_max_gap_pp"): "growth_green_max_gap_pp",
     ("growth", "yellow_max_gap_pp"): "growth_yellow_max_gap_pp",
     ("approximate", "tolerance"): "approx_tolerance",
@@ -83,6 +99,10 @@ _KEYS: dict[tuple[str, str], str] = {
     ("escap", "fair_ratio"): "escap_fair_ratio",
     ("pace", "reference"): "pace_reference",
     ("pace", "on_pace_band_pp"): "on_pace_band_pp",
+    ("pace", "max_lag_months"): "max_lag_months",
+    ("ranking", "score_cap_pp"): "score_cap_pp",
+    ("sdg", "on_track_ratio"): "sdg_on_track_ratio",
+    ("sdg", "acceleration_ratio"): "sdg_acceleration_ratio",
 }
 
 
@@ -92,15 +112,20 @@ class Rules:
 
     green_min_ahead_pp: float = -5.0
     yellow_min_ahead_pp: float = -15.0
-    likely_met_is_green: bool = True
+    red_below_projected_share: float = 0.8
+    projected_met_tolerance: float = 0.0
     growth_green_max_gap_pp: float = 0.0
     growth_yellow_max_gap_pp: float = 2.0
     approx_tolerance: float = 0.05
-    approx_overshoot_ok: bool = True
+    approx_overshoot_ok: bool = False
     escap_on_track_ratio: float = 1.0
     escap_fair_ratio: float = 0.5
     pace_reference: str = "data"
     on_pace_band_pp: float = 0.5
+    max_lag_months: float = 3.0
+    score_cap_pp: float = 50.0
+    sdg_on_track_ratio: float = 0.95
+    sdg_acceleration_ratio: float = 0.60
     templates: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TEMPLATES), compare=True, hash=False)
     source: str = field(default="<defaults>", compare=False)
 
@@ -122,6 +147,16 @@ class Rules:
             raise ValueError("rules: pace.reference must be 'data' or 'as_of'")
         if self.on_pace_band_pp < 0:
             raise ValueError("rules: on_pace_band_pp must be >= 0")
+        if not 0 <= self.red_below_projected_share <= 1:
+            raise ValueError("rules: red_below_projected_share must be within 0..1")
+        if not 0 <= self.projected_met_tolerance < 1:
+            raise ValueError("rules: projected_met_tolerance must be within 0..1 (exclusive)")
+        if self.max_lag_months < 0:
+            raise ValueError("rules: max_lag_months must be >= 0")
+        if self.score_cap_pp <= 0:
+            raise ValueError("rules: ranking score_cap_pp must be > 0")
+        if not 0 <= self.sdg_acceleration_ratio <= self.sdg_on_track_ratio:
+            raise ValueError("rules: sdg needs 0 <= acceleration_ratio <= on_track_ratio")
         unknown = set(self.templates) - set(DEFAULT_TEMPLATES)
         if unknown:
             raise ValueError(f"rules: unknown template(s) {sorted(unknown)}")
@@ -135,17 +170,50 @@ class Rules:
                 raise ValueError(f"rules: template {key!r} does not format: {exc!r}") from exc
 
     # -- lights ----------------------------------------------------------------------------
-    def pace_light(self, ahead_pp: float | None, likely_met: bool | None = None) -> str:
-        """Light of a time-proportional target from its percentage points ahead of 序时进度."""
+    def pace_light(self, ahead_pp: float | None) -> str:
+        """Position light of a time-proportional target from its percentage points ahead of 序时进度."""
         if ahead_pp is None or ahead_pp != ahead_pp:  # None or NaN
             return GREY
         if ahead_pp >= self.green_min_ahead_pp - _EPS:
             return GREEN
-        if self.likely_met_is_green and likely_met:
-            return GREEN
         if ahead_pp >= self.yellow_min_ahead_pp - _EPS:
             return YELLOW
         return RED
+
+    def projection_light(self, likely_met: bool | None, projected_share: float | None) -> str:
+        """Projection light: green when projected to be met; red when the projection reaches less
+        than ``red_below_projected_share`` of the target; yellow otherwise and when there is no
+        projection (green needs the evidence of a projection)."""
+        if likely_met:
+            return GREEN
+        if projected_share is not None and projected_share == projected_share \
+                and projected_share < self.red_below_projected_share - _EPS:
+            return RED
+        return YELLOW
+
+    @staticmethod
+    def worse(*lights: str) -> str:
+        """The worst of some lights (red > yellow > green; grey only when all are grey)."""
+        order = {RED: 3, YELLOW: 2, GREEN: 1, GREY: 0}
+        return max(lights, key=lambda x: order.get(x, 0))
+
+    def score(self, ahead_pp: float | None) -> float | None:
+        """The ranking score of one target: ahead_pp clipped to ±``score_cap_pp`` (one scale for all kinds)."""
+        if ahead_pp is None or ahead_pp != ahead_pp:
+            return None
+        return max(-self.score_cap_pp, min(self.score_cap_pp, float(ahead_pp)))
+
+    def sdg_class(self, ratio: float | None) -> str | None:
+        """Open SDG / Statistics Canada class of R = observed CAGR / required CAGR (base → target)."""
+        if ratio is None or ratio != ratio:
+            return None
+        if ratio >= self.sdg_on_track_ratio:
+            return "on_track"
+        if ratio >= self.sdg_acceleration_ratio:
+            return "acceleration_needed"
+        if ratio >= 0:
+            return "limited"
+        return "deterioration"
 
     def gap_light(self, gap_pp: float | None) -> str:
         """Light of a growth-rate target from its gap in percentage points (target − actual)."""
@@ -170,8 +238,8 @@ class Rules:
         return "regressing"
 
     def within_tolerance(self, actual: float, target: float) -> bool:
-        """'=' (左右) targets: |actual − target| <= tolerance × |target|; above the target is also
-        met when ``approx_overshoot_ok`` (the plan's 左右 qualifies volumes and capacities)."""
+        """'=' (左右) targets: |actual − target| <= tolerance × |target| (the band); above the band is
+        also met only when ``approx_overshoot_ok`` (default false: the band applies both ways)."""
         if self.approx_overshoot_ok and actual >= target:
             return True
         return abs(actual - target) <= self.approx_tolerance * abs(target) + 1e-12

@@ -115,11 +115,12 @@ def _input_fingerprint() -> str:
 
 
 def _load_actuals(con: duckdb.DuckDBPyConnection, demo: bool, log) -> None:
-    from .returns import published
+    from .returns import derived, published
 
     t = time.perf_counter()
     published.load(con)
-    log(f"  published actuals loaded ({time.perf_counter() - t:.1f} s)")
+    n_derived = derived.load(con)  # 推算: plan quantities computed from published parts (derivations.csv)
+    log(f"  published actuals loaded, {n_derived} derived ({time.perf_counter() - t:.1f} s)")
     try:
         from .returns import archive
     except ImportError:  # pragma: no cover - returns package always ships archive
@@ -134,6 +135,8 @@ def _load_actuals(con: duckdb.DuckDBPyConnection, demo: bool, log) -> None:
         t = time.perf_counter()
         demo_mod.load(con)
         log(f"  demo returns (示例数据) loaded ({time.perf_counter() - t:.1f} s)")
+    # source grade of non-published submissions (the demo generator does not set it)
+    con.execute("UPDATE submissions SET grade = source_type WHERE grade IS NULL AND source_type IN ('return', 'demo')")
 
 
 def build(db_path: str | os.PathLike | None = None, demo: bool | None = None, verbose: bool = False) -> Path:

@@ -86,6 +86,8 @@ _UNIT_LIST: list[Unit] = [
     _u("万户", "count", 1e4, "10 thousand households / market entities"),
     _u("万件", "count", 1e4, "10 thousand items (parcels, cases)"),
     _u("亿件", "count", 1e8, "100 million items (parcels)"),
+    _u("单", "count", 1, "count (orders)"),
+    _u("亿单", "count", 1e8, "100 million orders"),
     _u("宗", "count", 1, "count (plots, houses)"),
     _u("所", "count", 1, "count (schools)"),
     _u("张", "count", 1, "count (beds)"),

@@ -591,6 +591,27 @@ def _stack_bar(counts: dict[str, int]) -> str:
     return f'<div class="shiwu-stack" data-counts="{counts[GREEN]},{counts[YELLOW]},{counts[RED]},{counts[GREY]}">{parts}</div>'
 
 
+def time_progress_text(r) -> str:
+    """The 序时 the light used, with its date: ``序时进度60%（2025年12月31日）``; 数据滞后 when it is the
+    report date because the data are old."""
+    tp = r.get("time_progress") if hasattr(r, "get") else r["time_progress"]
+    when = r.get("time_progress_date") if hasattr(r, "get") else None
+    text = f"序时进度{fmt.share(tp)}"
+    if when is not None and not _isnan(when):
+        text += f"（{fmt.date_zh(when)}）"
+    if bool(r.get("stale")) if hasattr(r, "get") else False:
+        text += "，数据滞后"
+    return text
+
+
+def rank_change_text(change) -> str:
+    """位次变化: ``↑2`` (moved up two places), ``↓1``, ``—`` (unchanged), ``新`` (no previous rank)."""
+    if change is None or _isnan(change):
+        return "新"
+    c = int(change)
+    return f"↑{c}" if c > 0 else (f"↓{-c}" if c < 0 else "—")
+
+
 def _progress_bar(completion, time_progress, status) -> str:
     if _isnan(completion):
         return ""
@@ -649,7 +670,7 @@ def card_html(r: dict | pd.Series, report_date: date) -> str:
             f'<div class="shiwu-small">目标 {esc(target_label(head))}<br>截至{esc(period)}</div>',
         ]
         if head["kind"] != "growth_rate" and not _isnan(head.get("completion")):
-            parts.append(f'<div class="shiwu-reason">完成{fmt.share(head["completion"])} · 序时进度{fmt.share(head["time_progress"])}</div>')
+            parts.append(f'<div class="shiwu-reason">完成{fmt.share(head["completion"])} · {esc(time_progress_text(head))}</div>')
             parts.append(_progress_bar(head["completion"], head["time_progress"], head["status"]))
         reason = str(head.get("reason") or "")
         if head["kind"] != "growth_rate" and not _isnan(head.get("completion")):
@@ -680,7 +701,8 @@ def _ranking_table(rk: pd.DataFrame) -> str:
         ("工程", lambda r: f'<a class="shiwu-link" style="font-size:16px" href="{esc(project_link(int(r["project_no"])))}">'
                           f'{esc(project_label(r["project_no"], r["short_zh"]))}</a>'),
         ("总灯", lambda r: light_cell(r["light"])),
-        ("平均快于(+)/慢于(−)序时进度", lambda r: esc(fmt.signed_pp(r["mean_ahead_pp"])), True),
+        ("得分（平均快慢，百分点）", lambda r: esc(fmt.signed_pp(r["score_pp"])), True),
+        ("位次变化", lambda r: esc(rank_change_text(r.get("rank_change"))), True),
         ("绿灯占比", lambda r: esc(fmt.share(r["share_green"])), True),
         ("绿/黄/红/灰", lambda r: f'{int(r["n_green"])} / {int(r["n_yellow"])} / {int(r["n_red"])} / {int(r["n_grey"])}', True),
         ("牵头单位", lambda r: esc(str(r["lead_unit"]))),
@@ -811,7 +833,7 @@ def _overview_body(page: _Page, report_date: date) -> list:
         projects = db.projects()
         core = core_indicator_ids(db)
         ov = overview_frame(st, projects, report_date, core)
-        rk = ranking_frame(st, projects, report_date)
+        rk = db.ranking(as_of=report_date, known_at=known)
         late = late_returns(db, fmt.quarter_label(report_date))
         earliest = earliest_data_quarter(db)
         demo_in_store = demo_loaded(db)
@@ -840,11 +862,11 @@ def _overview_body(page: _Page, report_date: date) -> list:
     if has_data:
         rk_plot = rk.copy()
         rk_plot["label"] = [project_label(n, s) for n, s in zip(rk_plot["project_no"], rk_plot["short_zh"])]
-        rk_plot["score"] = rk_plot["mean_ahead_pp"]
+        rk_plot["score"] = rk_plot["score_pp"]
         rk_plot["status"] = rk_plot["light"]
-        rk_plot["hover"] = [f"第{int(r.rank)}名 · {fmt.status_zh(r.light)} · 平均{fmt.signed_pp(r.mean_ahead_pp)}"
+        rk_plot["hover"] = [f"第{int(r.rank)}名（{rank_change_text(r.rank_change)}） · {fmt.status_zh(r.light)} · 得分{fmt.signed_pp(r.score_pp)}"
                             f" · 绿{int(r.n_green)} 黄{int(r.n_yellow)} 红{int(r.n_red)} 灰{int(r.n_grey)}" for r in rk.itertuples()]
-        fig = charts.ranking_bars(rk_plot, title=f"晾晒排名（{fmt.quarter_zh(report_date)}）：平均快于（+）/慢于（−）序时进度", demo=any_demo)
+        fig = charts.ranking_bars(rk_plot, title=f"晾晒排名（{fmt.quarter_zh(report_date)}）：平均快慢得分（单项±50个百分点封顶）", demo=any_demo)
         out.append(page.figure(fig))
     else:
         out.append(page.html(empty_state("该报告期尚无可排名的数据。")))
@@ -1130,15 +1152,17 @@ def problems_frame(db, project_no: int, report_date: date) -> pd.DataFrame:
         [db.region, int(project_no), fmt.quarter_label(report_date)])
 
 
-def source_cell(is_demo, source_types="") -> str:
-    """来源 column: the red 示例数据 label for demo values, else 公开发布 / 部门报表."""
+def source_cell(is_demo, source_types="", derived=False) -> str:
+    """来源 column: the red 示例数据 label for demo values, else 公开发布 / 部门报表; 推算 for a value
+    computed from published parts (e.g. 进口 = 进出口 − 出口)."""
     if bool(is_demo):
         return demo_badge()
     st = str(source_types or "")
+    tail = "（推算）" if derived is True or (not _isnan(derived) and bool(derived)) else ""
     if "return" in st:
-        return "部门报表"
+        return "部门报表" + tail
     if "published" in st:
-        return "公开发布"
+        return "公开发布" + tail
     return ""
 
 
@@ -1149,10 +1173,10 @@ def _targets_table(st: pd.DataFrame, attr: str = "targets") -> str:
         ("最新实际", lambda r: esc(actual_text(r)) + (f'<br><span class="shiwu-sub">{esc(fmt.period_label_zh(r["latest_period"]))}</span>'
                                                     if not _isnan(r["latest_period"]) else ""), True),
         ("完成", lambda r: esc(fmt.share(r["completion"])) if r["kind"] != "growth_rate" else "—", True),
-        ("序时进度", lambda r: esc(fmt.share(r["time_progress"])) if r["kind"] != "growth_rate" else "—", True),
+        ("序时进度", lambda r: esc(time_progress_text(r)) if r["kind"] != "growth_rate" else "—", True),
         ("灯", lambda r: light_cell(r["status"])),
         ("说明", lambda r: esc(str(r["reason"] or ""))),
-        ("来源", lambda r: source_cell(r["is_demo"], r.get("source_types"))),
+        ("来源", lambda r: source_cell(r["is_demo"], r.get("source_types"), r.get("derived", False))),
     ]
     return html_table(st, cols, attrs=f'data-table="{attr}"')
 

@@ -47,6 +47,34 @@ def hermetic(base: Path, demo: bool = False):
         mp.undo()
 
 
+def add_published(data: Path, indicator_id: str, period_label: str, value: float, unit: str,
+                  title: str = "测试用发布数（假设的统计公报）", published_on: str = "2023-03-15") -> None:
+    """Append one verified published value to the test's copy of published_actuals.csv (a full year)."""
+    import csv
+
+    f = data / "curated" / "published_actuals.csv"
+    with f.open(encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh))
+    y = int(period_label)
+    num = f"{value:g}{unit}"
+    row = {k: "" for k in header}
+    row.update({
+        "indicator_id": indicator_id, "region": "义乌", "period_label": period_label, "freq": "Y", "year": str(y),
+        "period_start": f"{y}-01-01", "period_end": f"{y}-12-31", "ytd": "true", "value": f"{value:g}", "unit": unit,
+        "indicator_as_published": indicator_id, "raw_period": period_label, "quote_number": num,
+        "source_title": title, "source_address": "https://example.invalid/test", "source_kind": "news",
+        "quote": f"{y}年完成{num}。", "published_on": published_on, "published_on_estimated": "false",
+        "check_status": "verified",
+    })
+    if "grade" in row:
+        row["grade"] = "press"
+    if not f.read_bytes().endswith(b"\n"):
+        with f.open("a", encoding="utf-8") as fh:
+            fh.write("\n")
+    with f.open("a", encoding="utf-8", newline="") as fh:
+        csv.DictWriter(fh, fieldnames=header, lineterminator="\n").writerow(row)
+
+
 def build_store(demo: bool = False) -> Path:
     """The store built by the lead engineer's ``store.build`` (atomic build-and-rename)."""
     from shiwu_lib import store

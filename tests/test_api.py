@@ -147,8 +147,12 @@ def test_ranking_ranks_every_project_once(db):
     rk = db.ranking(as_of="2025-12-31")
     assert sorted(rk["project_no"]) == list(range(1, 11))
     assert sorted(rk["rank"]) == list(range(1, 11))
-    scored = rk.dropna(subset=["mean_ahead_pp"])
-    assert scored["mean_ahead_pp"].is_monotonic_decreasing
+    scored = rk.dropna(subset=["score_pp"])
+    assert scored["score_pp"].is_monotonic_decreasing
+    # 位次变化 against the previous quarter end, judged with the same data
+    prev = db.ranking(as_of="2025-09-30", known_at="2025-12-31").set_index("project_no")["rank"]
+    for r in rk.itertuples():
+        assert r.rank_prev == prev[r.project_no] and r.rank_change == prev[r.project_no] - r.rank
 
 
 def test_ranking_by_lead_unit(db):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from returns_helpers import build_store, connect, make_data_dir, set_env
+from returns_helpers import add_published, build_store, connect, make_data_dir, set_env
 
 UNTIL = "2023Q3"   # short, to keep the test fast (and it overlaps published 1-9月 values); the full range is the same code
 
@@ -18,6 +18,7 @@ def _records(items):
 def test_demo(tmp_path, monkeypatch):
     data = make_data_dir(tmp_path)
     set_env(monkeypatch, tmp_path, data, demo=True)
+    add_published(data, "p01_fai", "2022", 1021.6, "亿元")   # hypothetical: the demo must not invent another base
     monkeypatch.setenv("SHIWU_DEMO_UNTIL", UNTIL)
     from shiwu_lib.returns import common, demo
 
@@ -58,5 +59,30 @@ def test_demo(tmp_path, monkeypatch):
             assert abs(pub_base - demo_base) <= 1e-9 * abs(pub_base), (ind, per, v, unit)
         # a few problems were opened, and problems carry over with stable ids
         assert con.execute("SELECT count(DISTINCT problem_id) FROM problems").fetchone()[0] >= 3
+
+        # 基期值（2022年）: a 2022 actual for (nearly) every non-rate indicator with a target, labelled demo,
+        # stored once (filled in 2023Q1, pre-filled unchanged afterwards)
+        want = {r[0] for r in con.execute("""
+            SELECT DISTINCT i.indicator_id FROM indicators i JOIN targets t USING (indicator_id)
+            WHERE i.measure <> 'rate' AND coalesce(i.unit, '') <> ''""").fetchall()}
+        base = con.execute("""SELECT indicator_id, source_type, freq, year, period_start, period_end, ytd, submission_id
+                              FROM actuals WHERE period_label = '2022'""").df()
+        demo_b = base[base["source_type"] == "demo"]
+        have = set(base["indicator_id"])
+        assert len(want & have) >= 0.95 * len(want), sorted(want - have)
+        assert not demo_b["indicator_id"].duplicated().any()
+        assert set(demo_b["freq"]) == {"Y"} and set(demo_b["year"]) == {2022}
+        assert {str(d)[:10] for d in demo_b["period_start"]} == {"2022-01-01"}
+        assert {str(d)[:10] for d in demo_b["period_end"]} == {"2022-12-31"}
+        q1 = {r[0] for r in con.execute("SELECT submission_id FROM submissions WHERE period_label = '2023Q1' AND source_type = 'demo'").fetchall()}
+        assert set(demo_b["submission_id"]) <= q1
+        rates = {r[0] for r in con.execute("SELECT indicator_id FROM indicators WHERE measure = 'rate'").fetchall()}
+        assert not (set(demo_b["indicator_id"]) & rates)
+        # published 2022 values win: the demo writes no base of its own where one is published
+        # (固定资产投资 2022 = 1021.6 亿元 was added to the published list above)
+        pub = set(base[base["source_type"] == "published"]["indicator_id"])
+        assert "p01_fai" in pub and not (pub & set(demo_b["indicator_id"]))
+        assert con.execute("""SELECT value, source_type FROM latest_actuals
+                              WHERE indicator_id = 'p01_fai' AND period_label = '2022'""").fetchone() == (1021.6, "published")
     finally:
         con.close()

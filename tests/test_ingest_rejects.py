@@ -145,7 +145,7 @@ def c_template_version(w, tmp):
     def mut(wb):
         wb["_meta"]["B3"] = "0"
     p = make(w, tmp, mutate=mut)
-    return p, [("_meta", "B3", "0", f"{F} _meta!B3: template version '0' is not supported (expected 1: download a new template)")]
+    return p, [("_meta", "B3", "0", f"{F} _meta!B3: template version '0' is not supported (expected 2: download a new template)")]
 
 
 def c_bad_period(w, tmp):
@@ -211,10 +211,10 @@ def c_extra_column(w, tmp):
     r = w["rows"]["fai"]
 
     def mut(wb):
-        wb["主要指标进度表"][f"O{r}"] = "备注：含土地款"
+        wb["主要指标进度表"][f"P{r}"] = "备注：含土地款"
     p = make(w, tmp, mutate=mut)
-    return p, [("主要指标进度表", f"O{r}", "备注：含土地款", f"{F} 主要指标进度表!O{r}: unexpected value '备注：含土地款' right of the template's "
-                                                       "last column N (expected no extra columns)")]
+    return p, [("主要指标进度表", f"P{r}", "备注：含土地款", f"{F} 主要指标进度表!P{r}: unexpected value '备注：含土地款' right of the template's "
+                                                       "last column O (expected no extra columns)")]
 
 
 def c_merged_cells(w, tmp):
@@ -372,6 +372,70 @@ def c_bad_confirm_choice(w, tmp):
     x, r = L(w["ic"], "confirm"), w["rows"]["fai_growth"]
     p = make(w, tmp, ind={"p01_fai_growth": {"confirm": "Y"}})
     return p, [("主要指标进度表", f"{x}{r}", "Y", f"{F} 主要指标进度表!{x}{r}: 'Y' is not a choice of the list (expected one of 是、否)")]
+
+
+# 基期值（2022年）: validated like 进展情况 (the row's 单位 and 确认异常值 apply to both)
+def c_base_text(w, tmp):
+    b, r = L(w["ic"], "base"), w["rows"]["fai"]
+    p = make(w, tmp, ind={"p01_fai": {"base": "八百多"}})
+    return p, [("主要指标进度表", f"{b}{r}", "八百多", f"{F} 主要指标进度表!{b}{r}: '八百多' is not a number "
+                                                "(expected the 2022 value as a number in 亿元)")]
+
+
+def _rewrite_number(path, old: str, new: str):
+    """Replace a cell's stored number in the sheet XML (openpyxl cannot write 1E999; other producers can)."""
+    import zipfile
+
+    src = zipfile.ZipFile(path)
+    items = [(i, src.read(i.filename)) for i in src.infolist()]
+    src.close()
+    hit = 0
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, body in items:
+            if info.filename.startswith("xl/worksheets/") and f"<v>{old}</v>".encode() in body:
+                body = body.replace(f"<v>{old}</v>".encode(), f"<v>{new}</v>".encode())
+                hit += 1
+            dst.writestr(info, body)
+    assert hit == 1
+    return path
+
+
+def c_base_not_finite(w, tmp):
+    b, r = L(w["ic"], "base"), w["rows"]["fai"]
+    p = _rewrite_number(make(w, tmp, ind={"p01_fai": {"base": 123456.125}}), "123456.125", "1E999")  # overflows to inf
+    return p, [("主要指标进度表", f"{b}{r}", float("inf"), f"{F} 主要指标进度表!{b}{r}: inf is not a finite number "
+                                                       "(expected the 2022 value as a number in 亿元)")]
+
+
+def c_base_negative(w, tmp):
+    b, r = L(w["ic"], "base"), w["rows"]["fai"]
+    p = make(w, tmp, ind={"p01_fai": {"base": -880}})
+    return p, [("主要指标进度表", f"{b}{r}", -880, f"{F} 主要指标进度表!{b}{r}: -880 is negative (expected an amount ≥ 0; a decrease is "
+                                              "reported as a growth rate — if it is really negative, set 确认异常值 to 是 and explain in 说明)")]
+
+
+def c_base_magnitude(w, tmp):
+    b, r = L(w["ic"], "base"), w["rows"]["fai"]
+    p = make(w, tmp, ind={"p01_fai": {"base": 9459000}})     # 945.9 亿元 typed in 万元: 9459000 / 3000 = 3153
+    return p, [("主要指标进度表", f"{b}{r}", 9459000, f"{F} 主要指标进度表!{b}{r}: 9459000 亿元 is 3.15e+03 times the target p01-3y-03 "
+                                                 "(3000亿元) (expected the same order of magnitude: check the unit, e.g. 万元 vs 亿元; "
+                                                 "if it is right, set 确认异常值 to 是 and explain in 说明)")]
+
+
+def c_base_for_growth_rate(w, tmp):
+    b, r = L(w["ic"], "base"), w["rows"]["fai_growth"]
+    p = make(w, tmp, ind={"p01_fai_growth": {"base": 9.1}})
+    return p, [("主要指标进度表", f"{b}{r}", 9.1, f"{F} 主要指标进度表!{b}{r}: 9.1 is a 2022 base for a growth-rate indicator "
+                                             "(expected '增速指标不填' as the template wrote it: growth rates are compared with "
+                                             "their target rate and need no base)")]
+
+
+def c_base_wrong_unit(w, tmp):
+    e, r = L(w["ic"], "unit"), w["rows"]["mpi"]
+    # only a base is typed in the row: the unit is checked all the same
+    p = make(w, tmp, ind={"p01_major_project_investment": {"actual": None, "base": 330, "unit": "万亩"}})
+    return p, [("主要指标进度表", f"{e}{r}", "万亩", f"{F} 主要指标进度表!{e}{r}: '万亩' is not a unit of this indicator "
+                                              "(expected 亿元 or a unit convertible to it: 亿元、万亿元、万元、元)")]
 
 
 def c_bad_status(w, tmp):

@@ -14,6 +14,7 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from conftest import ARTIFACTS
@@ -141,7 +142,7 @@ def test_workbook_summary_equals_engine_ranking(workbook, engine):
         assert row[h["在推进约束性目标（项）"] - 1].value == int(e["n_targets"])
         for col, key in (("绿灯（项）", "n_green"), ("黄灯（项）", "n_yellow"), ("红灯（项）", "n_red"), ("灰灯（项）", "n_grey")):
             assert row[h[col] - 1].value == int(e[key]), (no, col)
-        assert row[h["平均快于(+)/慢于(−)序时进度（个百分点）"] - 1].value == pytest.approx(float(e["mean_ahead_pp"]))
+        assert row[h["得分（快于+/慢于−序时进度平均百分点，单项±50封顶）"] - 1].value == pytest.approx(float(e["score_pp"]))
         light = engine["lights"][no]
         cell = row[h["工程总灯"] - 1]
         assert cell.value == {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "grey": "灰灯"}[light]
@@ -167,8 +168,12 @@ def test_workbook_project_sheet_equals_status(workbook, engine):
             assert r[h["原因"] - 1].value == e["reason"]
             if e["status"] != "grey":
                 assert r[h["最新实际"] - 1].value == pytest.approx(float(e["latest_actual"]))
-                assert r[h["快于(+)/慢于(−)序时进度（个百分点）"] - 1].value == pytest.approx(float(e["ahead_pp"]))
-                if e["kind"] != "growth_rate":
+                cell = r[h["快于(+)/慢于(−)序时进度（个百分点）"] - 1].value
+                if pd.isna(e["ahead_pp"]):   # e.g. a fall below a target already reached: no distance to cover
+                    assert cell is None
+                else:
+                    assert cell == pytest.approx(float(e["ahead_pp"]))
+                if e["kind"] != "growth_rate" and not pd.isna(e["completion"]):
                     assert r[h["完成率"] - 1].value == pytest.approx(float(e["completion"]))
                     assert r[h["序时进度"] - 1].value == pytest.approx(float(e["time_progress"]))
                     assert r[h["完成率"] - 1].number_format == "0.0%"
@@ -263,14 +268,14 @@ def test_briefing_numbers_equal_engine(pack, engine, db):
     assert m and _ints(m) == [len(play)] + [int(pv.get(k, 0)) for k in ("green", "yellow", "red", "grey")]
 
     m = re.search(r"排名前三的是(.+?)[；。]", md)
-    names = re.findall(r"([^、（]+)（平均(?:快于|慢于)序时进度", m.group(1))
+    names = re.findall(r"([^、（]+)（得分", m.group(1))
     expected = [engine["projects"].loc[n, "short_zh"] for n in rank.sort_values("rank").index[:3]]
     assert names == expected
 
     firm = engine["mp"][~engine["mp"]["stretch"].astype(bool)]
     t25, t27 = firm[firm["check"] == "target_2025"], firm[firm["check"] == "span_2027"]
     m = re.search(r"2025年到期的约束性目标(\d+)项：已完成(\d+)项、未完成(\d+)项、暂无数据(\d+)项；"
-                  r"2027年约束性目标(\d+)项中，完成程度达到序时进度的(\d+)项、落后(\d+)项", md)
+                  r"2027年约束性目标(\d+)项中，绿灯（达到序时进度且预计可如期完成）(\d+)项、黄灯或红灯(\d+)项", md)
     met, missed = int((t25["met"] == True).sum()), int((t25["met"] == False).sum())  # noqa: E712
     ok, behind = int((t27["on_track"] == True).sum()), int((t27["on_track"] == False).sum())  # noqa: E712
     assert m and _ints(m) == [len(t25), met, missed, len(t25) - met - missed, len(t27), ok, behind]

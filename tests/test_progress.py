@@ -170,7 +170,8 @@ class TestCumulativeFlow:
         assert a.gap == approx(870)
         assert a.likely_met is True and a.met is False
         assert a.status == "green"
-        assert a.reason_zh == "完成56%，快于序时进度6个百分点"  # 56.5 % -> "56%" (round half even), 6.5 -> "6"
+        # 56.5 % -> "56%" (round half even), 6.5 -> "6"; 2260 / 2000 = 113 % of the target
+        assert a.reason_zh == "完成56%，快于序时进度6个百分点，按当前进度预计2027年达到2260，为目标的113%"
         assert a.latest_period == "2025Q2" and a.baseline is None and a.baseline_source == "none"
         assert "2025年1-6月" in a.method_zh
 
@@ -181,17 +182,23 @@ class TestCumulativeFlow:
         assert a.latest_actual == 1360
         assert a.completion == approx(0.68)
         assert a.ahead_pp == approx(8.0)
-        assert a.reason_zh == "完成68%，快于序时进度8个百分点"
+        # projected 1360 / 0.6 = 2266.7 -> "2267", 113 % of 2000
+        assert a.reason_zh == "完成68%，快于序时进度8个百分点，按当前进度预计2027年达到2267，为目标的113%"
 
     def test_behind_gives_yellow_then_red(self):
-        # 2023: 300 -> 15 % against 12/60 = 20 % -> -5 pp: green (>= -5)
+        # 2023: 340 -> 17 % against 12/60 = 20 % -> -3 pp: position green; projected 340 / 0.2 = 1700
+        # = 85 % of 2000: projected to miss, but above the 80 % red line -> yellow
+        a = assess(MAJOR, [Y(2023, 340)], date(2023, 12, 31), R)
+        assert a.ahead_pp == approx(-3.0) and a.projected == approx(1700) and a.likely_met is False
+        assert a.status == "yellow" and a.light_basis == "projection"
+        # 2023: 300 -> 15 % at 20 % -> -5 pp (position green) but projected 300 / 0.2 = 1500 = 75 % < 80 % -> red
         a = assess(MAJOR, [Y(2023, 300)], date(2023, 12, 31), R)
-        assert a.ahead_pp == approx(-5.0) and a.status == "green"
-        # 2023 + 2024 = 300 + 260 = 560 -> 28 % against 40 % -> -12 pp: yellow; projected 560/0.4 = 1400
-        a = assess(MAJOR, [Y(2023, 300), Y(2024, 260)], date(2024, 12, 31), R)
-        assert a.ahead_pp == approx(-12.0) and a.status == "yellow"
-        assert a.projected == approx(1400) and a.likely_met is False
-        assert a.reason_zh == "完成28%，慢于序时进度12个百分点，按当前进度预计2027年完成目标的70%"
+        assert a.ahead_pp == approx(-5.0) and a.projected_share == approx(0.75) and a.status == "red"
+        # 2023 + 2024 = 300 + 340 = 640 -> 32 % against 40 % -> -8 pp: yellow; projected 640/0.4 = 1600 = 80 %
+        a = assess(MAJOR, [Y(2023, 300), Y(2024, 340)], date(2024, 12, 31), R)
+        assert a.ahead_pp == approx(-8.0) and a.status == "yellow"
+        assert a.projected == approx(1600) and a.likely_met is False
+        assert a.reason_zh == "完成32%，慢于序时进度8个百分点，按当前进度预计2027年达到1600，为目标的80%"
         # 300 + 150 = 450 -> 22.5 % against 40 % -> -17.5 pp: red
         a = assess(MAJOR, [Y(2023, 300), Y(2024, 150)], date(2024, 12, 31), R)
         assert a.ahead_pp == approx(-17.5) and a.status == "red"
@@ -202,9 +209,9 @@ class TestCumulativeFlow:
         obs = [Y(2022, 330), Q(2023, 2, 160), Q(2023, 3, 250)]
         a = assess(s, obs, date(2023, 9, 30), R)
         assert a.completion == approx(250 / 350)
-        assert a.ahead_pp == approx((250 / 350 - 0.75) * 100)   # -3.57 pp -> green
-        assert a.status == "green"
-        assert a.projected == approx(250 / 0.75)                # 333.3
+        assert a.ahead_pp == approx((250 / 350 - 0.75) * 100)   # -3.57 pp -> position green …
+        assert a.projected == approx(250 / 0.75)                # … but 333.3 < 350 is projected to miss
+        assert a.projected_share == approx(333.33 / 350, rel=1e-4) and a.status == "yellow"   # 95 % -> yellow
         assert a.required_rate == approx((350 - 250) / 0.25)    # 400 per year for the last quarter
         assert a.method_zh == "按2023年1-9月累计值/目标值计算"
 
@@ -212,11 +219,13 @@ class TestCumulativeFlow:
         # report written 2023-10-15 with 1-9月 data: 序时进度 of the data = 9/12, of the date = 288/365
         s = spec("cumulative_flow", ">=", 350.0, 2023, 2023, measure="flow")
         a = assess(s, [Q(2023, 3, 250)], date(2023, 10, 15), R)
-        assert a.time_progress == approx(288 / 365)
+        # data 15 days (0.5 months) old: within [pace] max_lag_months = 3, judged at their own end
+        assert a.time_progress == 0.75 and a.time_progress_date == date(2023, 9, 30) and a.stale is False
+        assert a.time_progress_report == approx(288 / 365)
         assert a.time_progress_data == 0.75
         assert a.ahead_pp == approx((250 / 350 - 0.75) * 100)
         b = assess(s, [Q(2023, 3, 250)], date(2023, 10, 15), replace(R, pace_reference="as_of"))
-        assert b.ahead_pp == approx((250 / 350 - 288 / 365) * 100)
+        assert b.ahead_pp == approx((250 / 350 - 288 / 365) * 100) and b.time_progress == approx(288 / 365)
 
     def test_missing_year_is_named_and_counts_zero(self):
         a = assess(MAJOR, [Y(2024, 500)], date(2024, 12, 31), R)
@@ -238,10 +247,13 @@ class TestCumulativeFlow:
         s = spec("cumulative_flow", ">=", 1000.0, 2023, 2025, measure="flow")
         obs = [Y(2023, 300), Y(2024, 330), Q(2025, 3, 280)]
         a = assess(s, obs, date(2026, 1, 15), R)
-        # 910 / 1000 = 91 % against 33/36 = 91.7 % of the data -> -0.67 pp; not final
-        assert a.final is False and a.time_progress == 1.0
-        assert a.ahead_pp == approx((0.91 - 33 / 36) * 100)
-        assert a.status == "green" and a.met is False
+        # 910 / 1000 = 91 %; the data end 2025-09-30 is 107 days = 3.5 months old at the report date,
+        # more than [pace] max_lag_months = 3: judged at the report date, 序时 100 % -> -9 pp, stale
+        assert a.final is False and a.time_progress == 1.0 and a.stale is True
+        assert a.data_lag_months == approx(107 / 30.4375, abs=0.05)
+        assert a.ahead_pp == approx((0.91 - 1.0) * 100)
+        # projected 910 / (33/36) = 992.7 < 1000: projected to miss -> at best yellow
+        assert a.status == "yellow" and a.met is False
         assert a.reason_zh.endswith("（目标期已结束，待2025年全年数据）")
 
     def test_already_exceeded_mid_window(self):
@@ -262,7 +274,7 @@ class TestCumulativeFlow:
         # '<=' flow: 用地 at most 300 over 2023–2025; 2023: 90 -> 30 % used at 1/3 of the time
         s = spec("cumulative_flow", "<=", 300.0, 2023, 2025, measure="flow")
         a = assess(s, [Y(2023, 90)], date(2023, 12, 31), R)
-        assert a.ahead_pp == approx((1 / 3 - 0.3) * 100)     # +3.3 pp under budget
+        assert a.completion == approx(0.3) and a.ahead_pp is None   # a ceiling has no distance to cover
         assert a.projected == approx(270) and a.likely_met is True and a.met is None
         assert a.status == "green"
         a = assess(s, [Y(2023, 120)], date(2023, 12, 31), R)   # projected 360 > 300
@@ -282,10 +294,12 @@ class TestLevel:
     def test_with_data_baseline(self):
         # 2022: 60, 2024: 75, target 87 -> (75 - 60) / (87 - 60) = 15/27 = 55.6 %
         a = assess(CAPACITY, [Y(2022, 60, False), Y(2023, 68, False), Y(2024, 75, False)], date(2025, 3, 31), R)
-        assert a.baseline == 60 and a.baseline_source == "data:2022"
+        assert a.baseline == 60 and a.baseline_source == "published:2022" and a.baseline_period == "2022"
         assert a.completion == approx(15 / 27)
-        # the data end 2024-12-31: 24/60 = 0.4 (report date 2025-03-31 would be 27/60 = 0.45)
-        assert a.time_progress == approx(0.45) and a.time_progress_data == approx(0.4)
+        # the data end 2024-12-31 is 3 months old (= max_lag_months): judged at it, 24/60 = 0.4
+        # (the report date 2025-03-31 would be 27/60 = 0.45)
+        assert a.time_progress == approx(0.4) and a.time_progress_report == approx(0.45)
+        assert a.time_progress_date == date(2024, 12, 31) and a.stale is False
         assert a.ahead_pp == approx((15 / 27 - 0.4) * 100)
         # per-year change since the baseline: (75 - 60) / 2 = 7.5; three years left -> 75 + 22.5 = 97.5
         assert a.observed_rate == approx(7.5) and a.projected == approx(97.5)
@@ -296,6 +310,9 @@ class TestLevel:
         assert a.escap_ratio == approx(a.observed_cagr / a.required_cagr) and a.escap_class == "on_track"
         assert a.status == "green" and a.likely_met is True
         assert a.method_zh == "截至2024年；以2022年值为基期，按(实际值−基期值)/(目标值−基期值)计算"
+        # Open SDG / StatCan: observed CAGR (75/60)^(1/2) - 1 = 11.80 % against the CAGR required from
+        # the base, (87/60)^(1/5) - 1 = 7.72 % -> R = 1.53 >= 0.95: on track
+        assert a.sdg_ratio == approx(((75 / 60) ** 0.5 - 1) / ((87 / 60) ** 0.2 - 1)) and a.sdg_class == "on_track"
 
     def test_plan_baseline(self):
         a = assess(replace(CAPACITY, baseline=50.0), [Y(2024, 75, False)], date(2024, 12, 31), R)
@@ -305,18 +322,28 @@ class TestLevel:
         assert a.observed_rate == approx(12.5)
 
     def test_without_baseline(self):
-        # only 2024: 75 / 87 = 86.2 %, no projection from a single point
+        # only 2024 = 75 and no 2022 base: no completion is invented (75 / 87 would read "86 % done"),
+        # grey 基期缺失, with the pace still required: (87 / 75)^(1/3) - 1 = 5.07 % per year
         a = assess(CAPACITY, [Y(2024, 75, False)], date(2024, 12, 31), R)
         assert a.baseline is None and a.baseline_source == "none"
-        assert a.completion == approx(75 / 87)
-        assert a.method_zh.startswith("截至2024年；无基期值，按实际值/目标值计算")
+        assert a.completion is None and a.ahead_pp is None and a.status == "grey"
+        assert a.light_basis == "no_base"
+        assert a.method_zh.startswith("截至2024年；缺2022年基期值且仅有一个观测值")
         assert a.projected is None and a.observed_rate is None
         assert a.required_rate == approx((87 - 75) / 3)
+        assert a.required_cagr == approx(((87 / 75) ** (1 / 3) - 1) * 100)
+        assert a.reason_zh == "仅有2024年一个观测值（75），缺2022年基期值，无法测算完成进度；实现目标需年均增长5.1%"
 
     def test_projection_from_first_observation_without_baseline(self):
-        # 2023: 70, 2024: 75 -> +5/yr, 3 years left -> 90
+        # 2023: 70, 2024: 75, no 2022 base: the first observation is the start of the path.
+        # distance (75 - 70) / (87 - 70) = 5/17 = 29.4 %; 序时 from 2023-12-31 to 2027-12-31: 12/48 = 25 %
         a = assess(CAPACITY, [Y(2023, 70, False), Y(2024, 75, False)], date(2024, 12, 31), R)
-        assert a.completion == approx(75 / 87) and a.projected == approx(90) and a.likely_met is True
+        assert a.baseline == 70 and a.baseline_source == "first:published:2023" and a.baseline_period == "2023"
+        assert a.completion == approx(5 / 17) and a.time_progress == approx(0.25)
+        assert a.ahead_pp == approx((5 / 17 - 0.25) * 100)
+        # +5/yr, 3 years left -> 90 >= 87
+        assert a.projected == approx(90) and a.likely_met is True and a.status == "green"
+        assert "以首个观测值（2023年）为起点" in a.method_zh
 
     def test_zero_baseline(self):
         # 2022: 0 -> (20 - 0) / (50 - 0) = 40 %; a CAGR from 0 is undefined -> linear ESCAP ratio
@@ -330,9 +357,12 @@ class TestLevel:
     def test_target_equal_to_baseline_falls_back_to_ratio(self):
         s = spec("count", ">=", 10.0, 2023, 2027)
         a = assess(s, [Y(2022, 10, False), Y(2024, 9, False)], date(2024, 12, 31), R)
-        # baseline already at the target: 9 / 10
-        assert a.completion == approx(0.9) and a.method_zh.endswith("基期值已达到目标，按实际值/目标值计算")
-        assert a.baseline == 10 and a.met is False
+        # the base already met the target: no distance to cover, and 9 < 10 is a fall below a target
+        # already reached: never green. Projected 9 + (9 - 10)/2 × 3 = 7.5 = 75 % of 10 < 80 % -> red
+        assert a.completion is None and "2022年值已达到目标" in a.method_zh
+        assert a.baseline == 10 and a.met is False and a.fell_back is True
+        assert a.projected == approx(7.5) and a.status == "red"
+        assert a.reason_zh.startswith("曾于2022年达到目标，现回落至9，未达到目标10")
 
     def test_target_already_exceeded(self):
         # 高新技术企业累计超过500家: 2022: 400, 2025: 560 -> (560-400)/(500-400) = 160 %, not capped
@@ -364,8 +394,8 @@ class TestLevel:
     def test_lower_is_better_without_baseline(self):
         s = spec("ratio", "<=", 1.72, 2023, 2027)
         a = assess(s, [Y(2024, 1.76, False)], date(2024, 12, 31), R)
-        assert a.completion == approx(1.72 / 1.76)
-        assert "目标值/实际值" in a.method_zh
+        assert a.completion is None and a.status == "grey"      # 1.72 / 1.76 = 98 % would be invented
+        assert a.reason_zh == "仅有2024年一个观测值（1.76），缺2022年基期值，无法测算完成进度"
 
     def test_lower_is_better_already_met(self):
         s = spec("ratio", "<=", 1.72, 2023, 2027)
@@ -378,7 +408,7 @@ class TestLevel:
         s = spec("share", ">=", 51.5, 2023, 2023, measure="share")
         a = assess(s, [Y(2022, 50.0, False), M(2023, 6, 50.9, ytd=False)], date(2023, 6, 30), R)
         assert a.completion == approx(0.9 / 1.5) and a.ahead_pp == approx(10.0)
-        assert a.baseline_source == "data:2022"
+        assert a.baseline_source == "published:2022"
 
     def test_quarterly_target_checks_ytd_at_quarter_end(self):
         # 新建项目开工率一季度达到30%: 1-3月 28 % -> 93 % of target, quarter over -> final, red
@@ -412,15 +442,15 @@ class TestLevel:
         assert a.met is True and a.status == "green"
         a = assess(s, [Y(2025, 1.85, False)], date(2025, 12, 31), R)   # 7.5 % short
         assert a.met is False
-        # overshooting by 10 %: met under the default overshoot_ok (左右 qualifies a volume here),
-        # completion = actual / target = 2.2 / 2.0 = 110 % (no baseline for 左右 targets)
+        # overshooting by 10 %: the band 2 ± 5 % = 1.9 … 2.1 applies both ways -> not met, yellow (more of
+        # a capacity is no failure, but not the plan either), worded with the band, not "完成110%"
         a = assess(s, [Y(2022, 2.1, False), Y(2027, 2.2, False)], date(2027, 12, 31), R)
-        assert a.met is True and a.status == "green" and a.completion == approx(1.1)
-        # with a strict band (overshoot_ok = false): not met, red, worded as outside the allowed range
-        strict = replace(R, approx_overshoot_ok=False)
-        a = assess(s, [Y(2027, 2.2, False)], date(2027, 12, 31), strict)
-        assert a.met is False and a.status == "red"
-        assert a.reason_zh == "目标期已结束，实际值超出目标允许范围（完成110%）"
+        assert a.met is False and a.status == "yellow" and a.completion == approx(1.1)
+        assert a.reason_zh == "目标期已结束，实际2.2，高于目标区间（1.9—2.1）"
+        # with overshoot_ok = true any value above the target is met
+        loose = replace(R, approx_overshoot_ok=True)
+        a = assess(s, [Y(2027, 2.2, False)], date(2027, 12, 31), loose)
+        assert a.met is True and a.status == "green"
 
     def test_range_target(self):
         s = spec("share", "range", 60.0, 2023, 2025, value_high=70.0)
@@ -476,13 +506,16 @@ class TestGrowth:
         # 2025 must bring the 3-year average to 15 %: 1.15^3 / (1.12 * 1.18) - 1 = 15.08 %
         assert a.required_rate == approx((1.15 ** 3 / (1.12 * 1.18) - 1) * 100)
         assert a.status == "yellow"  # 0.04 pp short
-        assert a.reason_zh == "年均增速14.96%，略低于目标0.04个百分点"
+        # the last full year (2024) is 6 months old at 2025-06-30: said, not hidden
+        assert a.stale is True and a.data_lag_months == 6
+        assert a.reason_zh == "年均增速14.96%，略低于目标0.04个百分点（数据截至2024年，已滞后6个月）"
 
     def test_span_only_ytd_data(self):
+        # 年均 targets are judged from full years only: a 1-6月 rate is shown, labelled, not judged
         a = assess(self.SPAN, [Q(2023, 2, 16.0)], date(2023, 6, 30), R)
-        assert a.latest_actual == 16.0 and a.status == "green"
-        assert "暂以2023年1-6月累计增速代替年均增速" in a.method_zh
-        assert a.required_rate == 15.0
+        assert a.latest_actual == 16.0 and a.status == "grey" and a.completion is None
+        assert a.reason_zh == "尚无完整年度增速，暂不评价（2023年1-6月累计增速16.0%，仅供参考）"
+        assert "年均增速只按完整年度计算" in a.method_zh
 
     def test_span_final(self):
         # 12, 18, 16 -> (1.12*1.18*1.16)^(1/3) - 1 = 15.31 % >= 15
@@ -594,7 +627,7 @@ class TestRank:
         # 发改局 (5 - 25)/2 = -10 < 科技局 -8
         assert list(out["lead_unit"]) == ["科技局", "发改局"]
         assert list(out.columns) == ["lead_unit", "n_targets", "n_with_data", "n_green", "n_yellow", "n_red",
-                                     "n_grey", "mean_ahead_pp", "share_green", "rank"]
+                                     "n_grey", "mean_ahead_pp", "share_green", "rank", "score_pp"]
 
 
 class TestMidpoint:
@@ -606,15 +639,18 @@ class TestMidpoint:
             # 2025 target missed
             dict(project_no=1, target_id="p01-3y-02", kind="growth_rate", comparator=">=", period="2023-2025",
                  start_year=2023, target_year=2025, met=False, gap=1.5, completion=0.9, status="red", reason="r2"),
-            # 2027 span: 55 % against 60 % -> behind by 5 pp
+            # 2027 span: 55 % against 60 % -> behind by 5 pp; its status row is yellow (projected 0.55/0.6 = 92 %)
             dict(project_no=1, target_id="p01-5y-01", kind="cumulative_flow", comparator=">=", period="2023-2027",
-                 start_year=2023, target_year=2027, met=False, gap=900.0, completion=0.55, status="green", reason="r3"),
-            # 2027 growth span: judged by the gap
+                 start_year=2023, target_year=2027, met=False, gap=900.0, completion=0.55, status="yellow",
+                 time_progress=0.6, ahead_pp=-5.0, reason="r3"),
+            # 2027 growth span: judged by the gap (a rate is due in full: 序时 1.0)
             dict(project_no=2, target_id="p02-5y-01", kind="growth_rate", comparator=">=", period="2023-2027",
-                 start_year=2023, target_year=2027, met=None, gap=-0.4, completion=1.05, status="green", reason="r4"),
-            # 2024 start: 2 of 4 years -> expected 0.5
+                 start_year=2023, target_year=2027, met=None, gap=-0.4, completion=1.05, status="green",
+                 time_progress=1.0, ahead_pp=5.0, reason="r4"),
+            # 2024 start: 2 of 4 years -> 序时 0.5
             dict(project_no=2, target_id="p02-5y-02", kind="level", comparator=">=", period="2024-2027",
-                 start_year=2024, target_year=2027, met=False, gap=3.0, completion=0.5, status="green", reason="r5"),
+                 start_year=2024, target_year=2027, met=False, gap=3.0, completion=0.5, status="green",
+                 time_progress=0.5, ahead_pp=0.0, reason="r5"),
             # a 2023 task: not part of the check
             dict(project_no=2, target_id="p02-2023-01", kind="level", comparator=">=", period="FY",
                  start_year=2023, target_year=2023, met=True, gap=0.0, completion=1.0, status="green", reason="r6"),
@@ -626,7 +662,7 @@ class TestMidpoint:
         assert out.loc["p01-5y-01", "check"] == "span_2027"
         assert out.loc["p01-5y-01", "expected_progress"] == 0.6
         assert out.loc["p01-5y-01", "midpoint_ahead_pp"] == approx((0.55 - 0.6) * 100)
-        assert out.loc["p01-5y-01", "on_track"] == False  # noqa: E712
+        assert out.loc["p01-5y-01", "on_track"] == False  # noqa: E712  (its light is yellow)
         assert out.loc["p02-5y-01", "expected_progress"] == 1.0 and out.loc["p02-5y-01", "on_track"] == True  # noqa: E712
         assert out.loc["p02-5y-02", "expected_progress"] == 0.5 and out.loc["p02-5y-02", "on_track"] == True  # noqa: E712
         assert out.loc["p01-3y-01", "reason_zh"] == "r1"
@@ -643,6 +679,11 @@ class TestMidpoint:
         assert out.loc["p01-3y", "met"] == True and out.loc["p01-3y", "gap"] == approx(-360)  # noqa: E712
         assert out.loc["p01-5y-major-investment", "completion"] == approx(0.68)
         assert out.loc["p01-5y-major-investment", "on_track"] == True  # noqa: E712
+        # the midpoint row is the status row: same 序时, same pp, on track exactly when the light is green
+        st = frame.set_index("target_id").loc["p01-5y-major-investment"]
+        assert out.loc["p01-5y-major-investment", "expected_progress"] == st["time_progress"] == 0.6
+        assert out.loc["p01-5y-major-investment", "midpoint_ahead_pp"] == approx(st["ahead_pp"]) == approx(8.0)
+        assert st["status"] == "green"
 
     def test_empty(self):
         out = midpoint(pd.DataFrame(columns=["target_id", "target_year", "completion"]))

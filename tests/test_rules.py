@@ -33,8 +33,19 @@ def test_shipped_file_equals_dataclass_defaults():
 def test_default_light_of_the_reference_case():
     a = assess(FLOW, OBS, AS_OF, Rules())
     assert a.ahead_pp == pytest.approx(-3.0)
-    # -3 pp >= -5 pp -> green (and 740 / 0.4 = 1850 < 2000, so not thanks to the projection)
-    assert a.likely_met is False and a.status == "green"
+    # -3 pp >= -5 pp: position green; but 740 / 0.4 = 1850 < 2000 is projected to miss (92.5 % of the
+    # target, above the 80 % red line) -> yellow: green never means "projected to miss"
+    assert a.likely_met is False and a.projected_share == pytest.approx(0.925)
+    assert a.status == "yellow" and a.light_basis == "projection"
+
+
+# 2023 + 2024 = 420 + 400 = 820 -> 41 % against 40 % -> +1 pp, projected 820 / 0.4 = 2050 >= 2000 -> green
+OBS_AHEAD = [Y(2023, 420.0), Y(2024, 400.0)]
+
+
+def test_green_needs_position_and_projection():
+    a = assess(FLOW, OBS_AHEAD, AS_OF, Rules())
+    assert a.ahead_pp == pytest.approx(1.0) and a.likely_met is True and a.status == "green"
 
 
 def test_threshold_in_a_temp_toml_changes_the_light(tmp_path):
@@ -43,7 +54,16 @@ def test_threshold_in_a_temp_toml_changes_the_light(tmp_path):
     strict = load_rules(p)
     assert strict.green_min_ahead_pp == -2.0
     assert strict.yellow_min_ahead_pp == Rules().yellow_min_ahead_pp  # the rest keeps the defaults
-    assert assess(FLOW, OBS, AS_OF, strict).status == "yellow"
+    p.write_text("[lights]\ngreen_min_ahead_pp = 2.0\n", encoding="utf-8")
+    # +1 pp is below a green line of +2 pp: the position light turns yellow although the projection meets
+    assert assess(FLOW, OBS_AHEAD, AS_OF, load_rules(p)).status == "yellow"
+
+
+def test_red_line_of_the_projection_in_a_temp_toml(tmp_path):
+    p = tmp_path / "rules.toml"
+    p.write_text("[lights]\nred_below_projected_share = 0.95\n", encoding="utf-8")
+    # the reference case projects 92.5 % of the target: red under a 95 % red line
+    assert assess(FLOW, OBS, AS_OF, load_rules(p)).status == "red"
 
 
 def test_env_var_overrides_the_default_path(tmp_path, monkeypatch):
@@ -54,7 +74,7 @@ def test_env_var_overrides_the_default_path(tmp_path, monkeypatch):
     # assess() without rules reads $SHIWU_RULES: -3 pp is now below -2 pp -> red
     assert assess(FLOW, OBS, AS_OF).status == "red"
     monkeypatch.delenv("SHIWU_RULES")
-    assert assess(FLOW, OBS, AS_OF).status == "green"
+    assert assess(FLOW, OBS, AS_OF).status == "yellow"   # the defaults again
 
 
 def test_edited_file_is_reread(tmp_path):
@@ -87,20 +107,33 @@ def test_template_from_toml(tmp_path):
     p = tmp_path / "r.toml"
     p.write_text('[templates]\nahead = "进度{completion:.1%}，超序时{ahead:.1f}个百分点"\n', encoding="utf-8")
     a = assess(FLOW, [Y(2023, 500.0)], date(2023, 12, 31), load_rules(p))
-    # 500/2000 = 25 % against 12/60 = 20 %
-    assert a.reason_zh == "进度25.0%，超序时5.0个百分点"
+    # 500/2000 = 25 % against 12/60 = 20 %; projected 500 / 0.2 = 2500 = 125 % of the target
+    assert a.reason_zh == "进度25.0%，超序时5.0个百分点，按当前进度预计2027年达到2500，为目标的125%"
 
 
-@pytest.mark.parametrize("ahead,likely,light", [
-    (0.0, None, "green"), (-5.0, None, "green"), (-5.01, None, "yellow"), (-5.01, True, "green"),
-    (-15.0, None, "yellow"), (-15.01, None, "red"), (-30.0, True, "green"), (None, None, "grey"),
+@pytest.mark.parametrize("ahead,light", [
+    (0.0, "green"), (-5.0, "green"), (-5.01, "yellow"), (-15.0, "yellow"), (-15.01, "red"), (None, "grey"),
 ])
-def test_pace_light_boundaries(ahead, likely, light):
-    assert Rules().pace_light(ahead, likely) == light
+def test_pace_light_boundaries(ahead, light):
+    assert Rules().pace_light(ahead) == light
 
 
-def test_likely_met_switch():
-    assert replace(Rules(), likely_met_is_green=False).pace_light(-30.0, True) == "red"
+@pytest.mark.parametrize("likely,share,light", [
+    (True, 1.2, "green"), (False, 0.99, "yellow"), (False, 0.8, "yellow"), (False, 0.79, "red"),
+    (None, None, "yellow"), (False, None, "yellow"),
+])
+def test_projection_light_boundaries(likely, share, light):
+    assert Rules().projection_light(likely, share) == light
+
+
+def test_worse_of_lights():
+    assert Rules.worse("green", "yellow") == "yellow" and Rules.worse("red", "green", "yellow") == "red"
+    assert Rules.worse("grey", "green") == "green" and Rules.worse("grey") == "grey"
+
+
+def test_score_is_clipped():
+    assert Rules().score(120.0) == 50.0 and Rules().score(-80.0) == -50.0 and Rules().score(3.5) == 3.5
+    assert Rules().score(None) is None
 
 
 @pytest.mark.parametrize("gap,light", [(-1.0, "green"), (0.0, "green"), (0.01, "yellow"), (2.0, "yellow"),
@@ -121,7 +154,9 @@ def test_escap_classes(ratio, cls):
     ("[lights]\ngreen_min_ahead_pp = -20\n", "must be <="),      # green below yellow
     ("[growth]\nyellow_max_gap_pp = -1\n", "green_max_gap_pp"),
     ("[pace]\nreference = \"today\"\n", "pace.reference"),
-    ("[lights]\nlikely_met_is_green = 1\n", "true/false"),
+    ("[lights]\nlikely_met_is_green = true\n", "unknown key"),   # retired: green needs the projection
+    ("[lights]\nred_below_projected_share = true\n", "number"),
+    ("[lights]\nred_below_projected_share = 1.5\n", "within 0..1"),
     ("[lights]\ngreen_min_ahead_pp = \"-5\"\n", "number"),
     ("[templates]\nahead = \"完成{done:.0%}\"\n", "does not format"),
     ("[templates]\nfaster = \"x\"\n", "unknown template"),
@@ -155,4 +190,20 @@ def test_pace_reference_from_toml(tmp_path):
     a_date = assess(s, obs, date(2023, 11, 15), load_rules(p))
     assert a_data.ahead_pp == pytest.approx((250 / 350 - 0.75) * 100)
     assert a_date.ahead_pp == pytest.approx((250 / 350 - 319 / 365) * 100)
-    assert (a_data.status, a_date.status) == ("green", "red")
+    # by data: -3.6 pp is position green, but 250 / 0.75 = 333 < 350 is projected to miss -> yellow;
+    # by date: -16.2 pp -> red
+    assert (a_data.status, a_date.status) == ("yellow", "red")
+
+
+def test_old_data_are_judged_at_the_report_date(tmp_path):
+    s = TargetSpec("f", "cumulative_flow", ">=", 350.0, 2023, 2023, "FY", measure="flow")
+    obs = [Observation("2023Q2", 2023, date(2023, 6, 30), 200.0, True)]
+    # 2023-11-30: the 1-6月 value is 5 months old (> max_lag_months = 3): judged at 11/12, flagged
+    a = assess(s, obs, date(2023, 11, 30), Rules())
+    assert a.stale is True and a.data_lag_months == 5 and a.time_progress == pytest.approx(11 / 12)
+    assert a.ahead_pp == pytest.approx((200 / 350 - 11 / 12) * 100)
+    assert "已滞后5个月" in a.reason_zh
+    p = tmp_path / "r.toml"
+    p.write_text("[pace]\nmax_lag_months = 6\n", encoding="utf-8")
+    b = assess(s, obs, date(2023, 11, 30), load_rules(p))
+    assert b.stale is False and b.time_progress == 0.5

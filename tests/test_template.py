@@ -34,16 +34,26 @@ def test_template_layout(env, tmp_path):
     ws = wb["主要指标进度表"]
     assert ws.protection.sheet and ws.freeze_panes == "E5"
     headers = [c.value for c in ws[layout.HEADER_ROW]]
-    assert headers[:9] == ["十项重大工程", "层级", "指标编号", "主要指标", "单位", "一季度", "上半年", "三季度", "全年"]
-    assert "1-3月累计" in headers[10]
+    assert headers[:10] == ["十项重大工程", "层级", "指标编号", "主要指标", "单位", "基期值（2022年）",
+                            "一季度", "上半年", "三季度", "全年"]
+    assert ws["F3"].value == "基期" and headers[10] == "填报口径" and "1-3月累计" in headers[11]
     # quarterly targets of 2023 annex 3 (新建项目开工率 30% / 60% / 85%) are pre-filled
     rows = {ws.cell(r, 3).value: r for r in range(5, ws.max_row + 1)}
-    start_rate = [i for i in rows if i and "start_rate" in i and ws.cell(rows[i], 6).value == 30]
+    start_rate = [i for i in rows if i and "start_rate" in i and ws.cell(rows[i], 7).value == 30]
     assert start_rate, "annex-3 quarterly target 30% not pre-filled"
     r = rows[start_rate[0]]
-    assert [ws.cell(r, j).value for j in (6, 7, 8)] == [30, 60, 85]
+    assert [ws.cell(r, j).value for j in (7, 8, 9)] == [30, 60, 85]
     # input cells unlocked, locked cells locked; validations present
-    assert ws.cell(5, 11).protection.locked is False and ws.cell(5, 4).protection.locked is True
+    assert ws.cell(5, 12).protection.locked is False and ws.cell(5, 4).protection.locked is True
+    # 基期值（2022年）: an input for flows, stocks and shares; locked and marked for growth rates
+    growth, amount = rows["p01_fai_growth"], rows["p01_fai"]
+    assert ws.cell(growth, 6).value == "增速指标不填" and ws.cell(growth, 6).protection.locked is True
+    assert ws.cell(amount, 6).value is None and ws.cell(amount, 6).protection.locked is False
+    base_dvs = [dv for dv in ws.data_validations.dataValidation if dv.promptTitle == "基期值（2022年）"]
+    assert {dv.prompt.split("，")[0] for dv in base_dvs} == {"填2022年全年累计数", "填2022年末数"}
+    assert f"F{amount}" in " ".join(str(dv.sqref) for dv in base_dvs)
+    assert f"F{growth}" not in " ".join(str(dv.sqref) for dv in base_dvs).split()
+    assert meta["base_prefill"] in (None, "")      # nothing known for project 1 without a store
     kinds = {dv.type for dv in ws.data_validations.dataValidation}
     assert {"decimal", "list"} <= kinds
     wt = wb["重点任务进度表"]
@@ -88,7 +98,7 @@ def test_round_trip_into_store(env, tmp_path):
         assert row[:6] == ("亿元", 2.5e10, "yuan", PERIOD, "Q", True)
         assert row[6:8] == (dt.date(2025, 1, 1), dt.date(2025, 6, 30))
         assert row[8] == received
-        assert row[9].startswith(f"扩投资_{PERIOD}.xlsx 主要指标进度表!K")
+        assert row[9].startswith(f"扩投资_{PERIOD}.xlsx 主要指标进度表!L")
         tasks = con.execute("SELECT task_id, status, progress_pct FROM task_progress ORDER BY 1").fetchall()
         assert tasks == [("p01-t01", "推进中", 55.0), ("p01-t02", "已完成", 100.0)]
         probs = con.execute("SELECT problem_id, problem_text, due, struck_off FROM problems").fetchall()

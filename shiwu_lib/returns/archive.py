@@ -94,6 +94,7 @@ def insert_parsed(con, parsed: ParsedReturn, *, submission_id: str, source_type:
         "file_name": parsed.file_name, "sha256": parsed.sha256, "project_no": parsed.project_no,
         "period_label": parsed.period_label, "received_at": received_at, "n_rows": parsed.n_rows,
         "title": title, "address": address, "note": note,
+        "grade": source_type if source_type in ("return", "demo") else None,
     }])
     insert_df(con, "submissions", sub)
     extra = {"source_type": source_type, "submission_id": submission_id, "reported_at": received_at}

@@ -23,6 +23,8 @@ from .. import paths
 DEFAULT_REGION = "义乌"
 PLAN_FIRST_YEAR = 2023
 PLAN_LAST_YEAR = 2027
+BASE_YEAR = PLAN_FIRST_YEAR - 1   # 2022: the year before the plan's target windows (the base of level targets)
+BASE_PERIOD = str(BASE_YEAR)      # its period label ('2022', freq Y)
 DEADLINE_DAYS = 10  # a return is due 10 days after the quarter's end
 CONTACT = "总专班办公室（市发改局）"
 

@@ -20,6 +20,13 @@ The values:
 * where a published value exists for an indicator and quarter (a full-year value is the Q4 value),
   the demo uses exactly that value — the demo never contradicts a published figure;
 * indicators without any target or published value are left blank (not reported);
+* the 2022 base (基期值（2022年）) of every such indicator that is not a growth rate is filled in the
+  first workbook (2023Q1) and pre-filled, unchanged, in the later ones (as the template does from
+  the store), so it is stored once. For a stock or share it is the demo path one quarter before
+  2023Q1 (the first segment extended backwards); for a flow it is the 2023 flow without the
+  project's pace, less one year of the path's growth — the starting point does not depend on how
+  the project goes later, so the pace shows as progress. A published 2022 value is pre-filled
+  instead (the demo never writes its own base over it);
 * key tasks progress through the year (the 2023 list is reused every year); a few problems are
   opened and struck off one to three quarters later.
 """
@@ -27,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import os
 import random
 import shutil
@@ -38,7 +46,7 @@ import pandas as pd
 from . import common, layout
 from .common import SHEET_IND, SHEET_PROB, SHEET_TASK, parse_period
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"   # 3: the 2022 base (基期值) of template version 2
 SEED = 20230426                      # the plan's date
 FIRST_QUARTER = "2023Q1"
 TITLE = "示例数据（演示生成器, seed {seed}）"
@@ -79,19 +87,18 @@ def _rng(*parts) -> random.Random:
 
 # --------------------------------------------------------------------------- value model
 def _published_overrides(region: str) -> dict[tuple[str, str], float]:
-    """{(indicator_id, quarter label): value in the indicator's unit} from verified published values."""
-    from . import published
+    """{(indicator_id, quarter label): value in the indicator's unit} from verified published values
+    (and the 推算 values the store derives from them)."""
+    from .template import published_rows
 
-    df = published.read()
+    df = published_rows(region)
     if df.empty:
         return {}
     inds = common.indicators(region, with_context=False)
     unit_of = dict(zip(inds["indicator_id"], inds["unit"]))
     out = {}
-    for r in df.to_dict("records"):
-        if r["indicator_id"] not in unit_of or not str(r["check_status"]).startswith("verified"):
-            continue
-        if (r.get("region") or common.DEFAULT_REGION) != region or r.get("value_qualifier"):
+    for r in df.to_dict("records"):   # in reported_at order: later vintages win
+        if r["indicator_id"] not in unit_of or not r["verified"] or r["qualifier"]:
             continue
         p = parse_period(r["period_label"])
         if p.freq == "M":
@@ -99,10 +106,10 @@ def _published_overrides(region: str) -> dict[tuple[str, str], float]:
         q = f"{p.year}Q4" if p.freq == "Y" else p.label
         unit = unit_of[r["indicator_id"]] or r["unit"]
         try:
-            v = common.from_base(common.to_base(float(r["value"]), r["unit"]), unit)
+            v = common.from_base(float(r["value_base"]), unit)
         except KeyError:
             continue
-        out[(r["indicator_id"], q)] = v  # later rows (later vintages) win
+        out[(r["indicator_id"], q)] = v
     return out
 
 
@@ -122,12 +129,16 @@ def _targets_in_unit(tg: dict, ind: dict) -> list[dict]:
     return out
 
 
-def _round(v: float, unit: str) -> float:
+def _is_count(unit: str) -> bool:
     try:
         base = common.base_unit(unit) if unit else ""
     except KeyError:
         base = ""
-    if base in ("count", "person", "person_time") and common.to_base(1, unit) == 1:
+    return base in ("count", "person", "person_time") and common.to_base(1, unit) == 1
+
+
+def _round(v: float, unit: str) -> float:
+    if _is_count(unit):
         return float(round(v))
     if abs(v) >= 100:
         return round(v, 1)
@@ -155,18 +166,19 @@ class _Model:
     def _noise(self, *key, spread=0.04) -> float:
         return 1 + spread * (2 * _rng(self.seed, self.id, *key).random() - 1)
 
-    def _annual_flow(self, year: int) -> float | None:
+    def _annual_flow(self, year: int, pace: float | None = None) -> float | None:
+        pace = self.pace if pace is None else pace
         if f"{year}Q4" in self.pub:
             return self.pub[f"{year}Q4"]   # the published full-year flow: Q1–Q3 accumulate towards it
         fy = [t for t in self.t if t["period"] == "FY" and t["end"] == year]
         if fy:
-            return fy[0]["v"] * self.pace
+            return fy[0]["v"] * pace
         span = [t for t in self.t if "-" in t["period"] and t["start"] <= year <= t["end"]]
         for t in span:
             n = t["end"] - t["start"] + 1
             if t["kind"] == "cumulative_flow" or str(t.get("cumulative")).lower() == "true":
-                return t["v"] / n * self.pace
-            return t["v"] * self.pace * (0.9 ** (t["end"] - year))
+                return t["v"] / n * pace
+            return t["v"] * pace * (0.9 ** (t["end"] - year))
         pubs = sorted((int(q[:4]), v) for q, v in self.pub.items() if q.endswith("Q4"))
         if pubs:
             y0, v0 = min(pubs, key=lambda x: abs(x[0] - year))
@@ -174,7 +186,7 @@ class _Model:
         other = [t for t in self.t if t["period"] == "FY"]
         if other:
             t = min(other, key=lambda t: abs(t["end"] - year))
-            return t["v"] * self.pace * 1.05 ** (year - t["end"])
+            return t["v"] * pace * 1.05 ** (year - t["end"])
         return None
 
     def _rate(self, year: int) -> float | None:
@@ -233,7 +245,11 @@ class _Model:
             low = 0.6 if base not in ("pct", "pp", "score", "times", "year") and self.measure != "share" else 0.9
             anchors[0] = v * (low if self.direction != "lower" else 1.08) if not self.pub else v
         pts = sorted(anchors.items())
-        if qi <= pts[0][0]:
+        if qi < pts[0][0] and len(pts) > 1:
+            # before the first anchor (only the 2022 base asks): the first segment extended backwards
+            (i0, v0), (i1, v1) = pts[0], pts[1]
+            v = v0 - (v1 - v0) * (i0 - qi) / (i1 - i0)
+        elif qi <= pts[0][0]:
             v = pts[0][1]
         elif qi >= pts[-1][0]:
             i1, v1 = pts[-1]
@@ -247,6 +263,38 @@ class _Model:
         if self.unit == "%" and self.measure == "share" and all(t["v"] <= 100 for t in self.t):
             v = min(v, 100.0)
         return v
+
+    def base_value(self) -> float | None:
+        """The demo's 2022 value (基期值), in the indicator's unit; None for growth rates and blanks."""
+        if not self.active or self.measure == "rate":
+            return None
+        label = f"{common.BASE_YEAR}Q4"
+        if label in self.pub:
+            return self.pub[label]
+        if self.measure == "flow":
+            a1 = self._annual_flow(common.PLAN_FIRST_YEAR, pace=1.0)
+            a2 = self._annual_flow(common.PLAN_FIRST_YEAR + 1, pace=1.0)
+            if a1 is None:
+                return None
+            g = min(max(a2 / a1, 1.03), 1.15) if a2 and a1 > 0 else 1.06
+            v = a1 / g * self._noise("base", spread=0.03)
+        else:
+            v = self._level(_qindex(label), label)
+            if v is None:
+                return None
+        v = max(v, 0.0)
+        if self.unit == "%" and self.measure == "share":
+            v = min(v, 100.0)
+        out = _round(v, self.unit)
+        # a base the (invented) path puts at or beyond a level target would make the target met from
+        # the start (small counts round up to it: 0.6 × 1 → 1): start the demo short of the target
+        levels = [t["v"] for t in self.t if "-" in t["period"] and t["kind"] in ("level", "count", "share", "ratio")]
+        if levels and self.direction != "lower" and out >= min(levels) > 0:
+            tv = min(levels)
+            out = float(math.floor(tv * 0.85)) if _is_count(self.unit) else _round(tv * 0.85, self.unit)
+        elif levels and self.direction == "lower" and 0 < out <= max(levels):
+            out = _round(max(levels) * 1.1, self.unit)
+        return out
 
     def value(self, label: str) -> tuple[float, str | None] | None:
         """(value, remark-if-unusual) for a quarter, or None when the demo leaves it blank."""
@@ -323,6 +371,23 @@ def _new_problems(project_no: int, label: str, tasks: pd.DataFrame, seed: int, p
 
 
 # --------------------------------------------------------------------------- workbook filling
+def _prefill_bases(pn: int, label: str, first: str, models: dict, region: str) -> dict[str, dict]:
+    """What the template would pre-fill in 基期值 if the demo were the store: published 2022 values,
+    and after the first demo quarter the demo's own bases (filled once, in the first workbook)."""
+    from .template import bases_from_published
+
+    out = {}
+    if label != first:
+        short = common.project_row(pn, region).get("short_zh") or f"p{pn:02d}"
+        for ind_id, m in models.items():
+            b = m.base_value()
+            if b is not None:
+                out[ind_id] = {"value": b, "source": f"示例数据：{short}_{first}.xlsx"}
+    out.update(bases_from_published(pn, region))   # a published value always wins
+    return out
+
+
+
 def _rows_by_id(ws, col_index: int) -> dict[str, int]:
     out = {}
     for r in range(layout.FIRST_DATA_ROW, ws.max_row + 1):
@@ -343,6 +408,13 @@ def _fill(wb, project_no: int, label: str, models: dict, pace: float, seed: int,
         m = models.get(ind_id)
         if m is None:
             continue
+        bc = ws.cell(r, ci["base"])
+        if bc.value is None:   # not pre-filled (published, or this demo's earlier workbook): the clerk fills it
+            b = m.base_value()
+            if b is not None:
+                bc.value = b
+                if not ws.cell(r, ci["unit"]).value:
+                    ws.cell(r, ci["unit"], m.unit)
         got = m.value(label)
         if got is None:
             continue
@@ -392,13 +464,16 @@ def _fill(wb, project_no: int, label: str, models: dict, pace: float, seed: int,
 # --------------------------------------------------------------------------- cache key
 def _fingerprint(seed: int, region: str) -> str:
     h = hashlib.sha256(f"{GENERATOR_VERSION}|{seed}|{region}|{layout.TEMPLATE_VERSION}".encode())
-    for name in ("projects.csv", "indicators.csv", "targets.csv", "key_tasks.csv", "published_actuals.csv"):
+    for name in ("projects.csv", "indicators.csv", "targets.csv", "key_tasks.csv", "published_actuals.csv",
+                 "derivations.csv"):
         f = common.paths.curated_dir() / name
         h.update(name.encode())
         h.update(f.read_bytes() if f.exists() else b"-")
     here = Path(__file__).parent
-    for src in ("demo.py", "template.py", "ingest.py", "layout.py", "common.py"):
-        h.update((here / src).read_bytes())
+    # the layout (layout.TEMPLATE_VERSION above and layout.py) and every module the values pass through
+    for src in (here / "demo.py", here / "template.py", here / "ingest.py", here / "layout.py", here / "common.py",
+                here / "published.py", here / "derived.py", here.parent / "units.py"):
+        h.update(src.read_bytes() if src.exists() else b"-")
     return h.hexdigest()[:16]
 
 
@@ -453,7 +528,8 @@ def _generate_project(pn: int, quarters: list[str], d: Path, seed: int, region: 
             strike = {pr["problem_id"] for pr in open_probs
                       if _rng(seed, pr["problem_id"], label, "strike").random() < 0.45}
             new = _new_problems(pn, label, tasks, seed, pace)
-            wb = build_workbook(pn, label, region, problems=open_probs, generated_at=stamp)
+            wb = build_workbook(pn, label, region, problems=open_probs, generated_at=stamp,
+                                bases=_prefill_bases(pn, label, quarters[0], models, region))
             _fill(wb, pn, label, models, pace, seed, new, strike, region)
             d.mkdir(parents=True, exist_ok=True)
             tmp = x.with_name(f"{x.stem}.{os.getpid()}.part.xlsx")
@@ -498,6 +574,10 @@ def generate(until: str | None = None, seed: int = SEED, region: str = common.DE
             pass
     pns = [int(n) for n in common.projects(region)["project_no"]]
     todo = [pn for pn in pns if not _project_cached(d, pn, quarters)]
+    if todo:
+        from .template import published_rows
+
+        published_rows(region)   # computed once here (cached): forked workers inherit it
     n_workers = min(workers or _workers(), len(todo))
     results: dict[int, list] = {}
     if n_workers > 1:

@@ -73,6 +73,7 @@ ERROR_KINDS = {
     "implausible_magnitude": "a value 1000× or more off the previous value or target, not confirmed",
     "bad_choice": "a value not in the drop-down list (是/否)",
     "confirm_without_reason": "确认异常值=是 without a reason in 说明",
+    "base_not_applicable": "a 2022 base typed for a growth-rate indicator (growth rates need none)",
     # tasks
     "unknown_task": "a task id that is not in the key task list",
     "duplicate_task": "the same task twice",
@@ -164,7 +165,7 @@ def _blank(v) -> bool:
 
 
 def _show(v) -> str:
-    if isinstance(v, float) and v == int(v) and abs(v) < 1e15:
+    if isinstance(v, float) and math.isfinite(v) and v == int(v) and abs(v) < 1e15:
         return str(int(v))
     if isinstance(v, (dt.datetime, dt.date)):
         return v.isoformat()
@@ -423,11 +424,13 @@ def parse_workbook(path, *, file_name: str | None = None, reference: dict | None
                 meta_cells[k.strip()] = row[1].coordinate
     project_no = period = None
     region = common.DEFAULT_REGION
+    version = None
     if SHEET_META in present:
         for key in ("template_version", "project_no", "period_label", "region"):
             if key not in meta or _blank(meta[key]):
                 c.add("missing_meta", SHEET_META, None, key, f"key {key}", f"metadata key {key!r} is missing (expected a workbook made by `shiwu template`)")
-        if str(meta.get("template_version", layout.TEMPLATE_VERSION)).strip() != layout.TEMPLATE_VERSION and not _blank(meta.get("template_version")):
+        version = _version(meta.get("template_version"))
+        if version is not None and version not in layout.SUPPORTED_VERSIONS:
             c.add("template_version", SHEET_META, meta_cells.get("template_version"), meta.get("template_version"),
                   f"template version {layout.TEMPLATE_VERSION}",
                   f"template version {_show(meta.get('template_version'))} is not supported (expected {layout.TEMPLATE_VERSION}: download a new template)")
@@ -489,12 +492,14 @@ def parse_workbook(path, *, file_name: str | None = None, reference: dict | None
 
     # ---- data sheets: layout ----------------------------------------------------------------
     hdr_period = period or parse_period("2023Q1")
+    if version not in layout.SUPPORTED_VERSIONS:
+        version = layout.TEMPLATE_VERSION  # unknown (reported above): check against the current layout
     sheet_ok = {}
     for s in DATA_SHEETS:
         if s not in present:
             continue
         ws = wb[s]
-        sheet_ok[s] = _check_layout(c, ws, s, hdr_period, period is not None)
+        sheet_ok[s] = _check_layout(c, ws, s, hdr_period, period is not None, version)
 
     if project_no is None or period is None:
         raise WorkbookRejected(c.errors)
@@ -506,15 +511,16 @@ def parse_workbook(path, *, file_name: str | None = None, reference: dict | None
         reference = reference_from_store(region)
     reference = reference or {}
 
+    prefill = _prefilled_bases(meta.get(layout.META_BASE_PREFILL))
     actuals = _parse_indicators(c, wb[SHEET_IND], project_no, period, region, label, tg, reference, strict, fname,
-                                source_type) if sheet_ok.get(SHEET_IND) else []
+                                source_type, version, prefill) if sheet_ok.get(SHEET_IND) else []
     tasks = _parse_tasks(c, wb[SHEET_TASK], project_no, period, region) if sheet_ok.get(SHEET_TASK) else []
     probs = _parse_problems(c, wb[SHEET_PROB], project_no, period, region) if sheet_ok.get(SHEET_PROB) else []
 
     if c.errors:
         raise WorkbookRejected(c.errors)
     sheets_present = []
-    if actuals:
+    if any(a["period_label"] == period.label for a in actuals):   # a 2022 base alone is not this period's return
         sheets_present.append(SHEET_IND)
     if tasks:
         sheets_present.append(SHEET_TASK)
@@ -525,15 +531,37 @@ def parse_workbook(path, *, file_name: str | None = None, reference: dict | None
         task_progress=pd.DataFrame(tasks, columns=TASK_COLUMNS),
         problems=pd.DataFrame(probs, columns=PROBLEM_COLUMNS),
         sheets_present=sheets_present,
-        template_version=str(meta.get("template_version")),
+        template_version=version,
     )
 
 
-def _check_layout(c: _Collector, ws, sheet: str, p, period_known: bool) -> bool:
+def _version(v) -> str | None:
+    """The template version as written in _meta ('2'; a number typed as 2 or 2.0 reads the same)."""
+    if _blank(v):
+        return None
+    return _show(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v).strip()
+
+
+def _prefilled_bases(v) -> dict[str, float]:
+    """{indicator_id: value} of the _meta key base_prefill ('id=value;id=value'); {} if absent or unreadable."""
+    out: dict[str, float] = {}
+    if _blank(v):
+        return out
+    for part in str(v).split(";"):
+        k, sep, num = part.partition("=")
+        try:
+            if sep:
+                out[k.strip()] = float(num)
+        except ValueError:
+            continue
+    return out
+
+
+def _check_layout(c: _Collector, ws, sheet: str, p, period_known: bool, version: str = layout.TEMPLATE_VERSION) -> bool:
     """Row limits, headers, merged cells in the data area, formulas anywhere. True if rows can be read."""
     from openpyxl.utils import get_column_letter
 
-    cols = layout.columns(sheet, p)
+    cols = layout.columns(sheet, p, version)
     ok = True
     if ws.max_row > layout.MAX_ROWS:
         c.add("too_many_rows", sheet, None, ws.max_row, f"at most {layout.MAX_ROWS} rows",
@@ -594,14 +622,18 @@ def _ref(cells, key):
     return cells[key].coordinate
 
 
-def _parse_indicators(c, ws, project_no, p, region, label, tg, reference, strict, fname, source_type) -> list[dict]:
+def _parse_indicators(c, ws, project_no, p, region, label, tg, reference, strict, fname, source_type,
+                      version=layout.TEMPLATE_VERSION, prefill=None) -> list[dict]:
+    """Rows of 主要指标进度表: this period's values, and 2022 bases (period '2022', freq Y) where typed."""
     sheet = SHEET_IND
-    cols = layout.ind_columns(p)
+    cols = layout.ind_columns(p, version)
+    has_base = any(col.key == "base" for col in cols)
+    prefill = prefill or {}
+    base_p = parse_period(common.BASE_PERIOD)
     cat_by_id = common.indicators_by_id(region)
     proj_lead = common.project_row(project_no, region).get("lead_unit", "")
     seen: dict[str, int] = {}
     out = []
-    inputs = ("unit", "actual", "confirm", "remark")
     for r in range(layout.FIRST_DATA_ROW, ws.max_row + 1):
         cells = _cells(ws, cols, r)
         vals = {k: cells[k].value for k in cells}
@@ -609,7 +641,8 @@ def _parse_indicators(c, ws, project_no, p, region, label, tg, reference, strict
             continue
         ind_id = vals["indicator_id"]
         if _blank(ind_id):
-            if any(not _blank(vals[k]) for k in ("actual", "confirm", "remark")):
+            typed = ("actual", "confirm", "remark") + (("base",) if has_base else ())
+            if any(not _blank(vals[k]) for k in typed):
                 c.add("missing_id", sheet, _ref(cells, "indicator_id"), None, "the indicator id of the row",
                       "the row has values but no 指标编号 (expected an indicator row of the template; do not add rows)")
             continue
@@ -634,12 +667,25 @@ def _parse_indicators(c, ws, project_no, p, region, label, tg, reference, strict
         confirm = _read_choice(c, sheet, _ref(cells, "confirm"), vals["confirm"], layout.YES_NO, "confirm")
         remark = _read_text(c, sheet, _ref(cells, "remark"), vals["remark"])
         responsible = _read_text(c, sheet, _ref(cells, "responsible"), vals["responsible"])
-        if _blank(vals["actual"]):
+        measure = ind.get("measure") or ""
+        has_actual = not _blank(vals["actual"])
+        base_given = has_base and _base_typed(vals["base"], measure, prefill.get(ind_id))
+        if has_base and base_given and measure == "rate":
+            c.add("base_not_applicable", sheet, _ref(cells, "base"), vals["base"], "the cell as the template wrote it",
+                  f"{_show(vals['base'])} is a {common.BASE_YEAR} base for a growth-rate indicator "
+                  f"(expected {layout.BASE_NA_TEXT!r} as the template wrote it: growth rates are compared with "
+                  f"their target rate and need no base)")
+            base_given = False
+        if not has_actual and not base_given:
             continue  # not reported this period
         cat_unit = ind.get("unit") or ""
         unit_cell = vals["unit"]
         expected_num = "a percentage, e.g. 30" if cat_unit in ("%", "％") else (f"a number in {cat_unit}" if cat_unit else "a number")
-        value = _read_number(c, sheet, _ref(cells, "actual"), cells["actual"], expected_num)
+        value = _read_number(c, sheet, _ref(cells, "actual"), cells["actual"], expected_num) if has_actual else None
+        base_value = None
+        if base_given:
+            base_value = _read_number(c, sheet, _ref(cells, "base"), cells["base"],
+                                      f"the {common.BASE_YEAR} value as {expected_num}")
         unit = None
         if _blank(unit_cell):
             if cat_unit:
@@ -658,39 +704,14 @@ def _parse_indicators(c, ws, project_no, p, region, label, tg, reference, strict
                       f"{_show(unit_cell)} is not a unit of this indicator (expected {cat_unit} or a unit convertible to it: {opts})")
             else:
                 unit = common.canonical_unit(us)
-        if value is None or unit is None:
+        if unit is None or (value is None and base_value is None):
             continue
         confirmed = confirm == "是"
         if confirmed and not remark:
             c.add("confirm_without_reason", sheet, _ref(cells, "remark"), None, "a reason in 说明",
                   "确认异常值 is 是 but 说明 is empty (expected the reason for the unusual value in 说明)")
         store_unit = cat_unit or unit
-        value_base = common.to_base(value, unit)
-        value_store = common.from_base(value_base, store_unit) if unit != store_unit else value
-        measure = ind.get("measure") or ""
-        base = common.base_unit(store_unit)
-        vref = _ref(cells, "actual")
-        if value < 0 and measure in ("flow", "stock", "share") and not confirmed:
-            c.add("negative_amount", sheet, vref, vals["actual"], "an amount ≥ 0",
-                  f"{_show(value)} is negative (expected an amount ≥ 0; a decrease is reported as a growth rate — "
-                  f"if it is really negative, set 确认异常值 to 是 and explain in 说明)")
-        if strict and not confirmed:
-            if (measure == "rate" or base == "pct" and "增" in str(ind.get("name_zh", ""))) and abs(value_store) > GROWTH_LIMIT:
-                c.add("implausible_growth", sheet, vref, vals["actual"], "a growth rate between -100 and 100",
-                      f"{_show(value)}% is a growth rate beyond ±100% (expected between -100 and 100; "
-                      f"if it is right, set 确认异常值 to 是 and explain in 说明)")
-            elif measure != "rate" and value_base != 0:
-                refv = _reference_value(ind_id, p.label, reference, tg, p.year)
-                if refv is not None:
-                    rv, desc = refv
-                    ratio = abs(value_base / rv)
-                    if ratio >= MAGNITUDE_LIMIT or ratio <= 1 / MAGNITUDE_LIMIT:
-                        c.add("implausible_magnitude", sheet, vref, vals["actual"], f"the order of magnitude of {desc}",
-                              f"{_show(value)} {unit} is {ratio:.3g} times {desc} (expected the same order of magnitude: "
-                              f"check the unit, e.g. 万元 vs 亿元; if it is right, set 确认异常值 to 是 and explain in 说明)")
         note = []
-        if unit != store_unit:
-            note.append(f"填报值 {common._units().format_number(value)}{unit}")
         if confirmed:
             note.append("确认异常值")
         if remark:
@@ -698,13 +719,64 @@ def _parse_indicators(c, ws, project_no, p, region, label, tg, reference, strict
         if responsible and responsible != proj_lead:
             note.append(f"责任单位：{responsible}")
         ytd = common.ytd_for(measure)
-        out.append({
-            "region": region, "indicator_id": ind_id, "period_label": p.label, "freq": "Q", "year": p.year,
-            "period_start": p.start(ytd), "period_end": p.end, "ytd": ytd,
-            "value": value_store, "unit": store_unit, "value_base": value_base, "base_unit": base,
-            "source_type": source_type, "quote": f"{fname} {sheet}!{vref}", "note": "；".join(note) or None,
-        })
+        for per, v, key in ((p, value, "actual"), (base_p, base_value, "base")):
+            if v is None:
+                continue
+            vref = _ref(cells, key)
+            _check_value(c, sheet, vref, vals[key], v, unit, store_unit, ind, per, tg, reference, strict, confirmed)
+            value_base = common.to_base(v, unit)
+            value_store = common.from_base(value_base, store_unit) if unit != store_unit else v
+            n = [f"填报值 {common._units().format_number(v)}{unit}"] if unit != store_unit else []
+            if key == "base":
+                n.insert(0, f"基期值（{common.BASE_YEAR}年），随{p.label}填报表报送")
+            out.append({
+                "region": region, "indicator_id": ind_id, "period_label": per.label, "freq": per.freq, "year": per.year,
+                "period_start": per.start(ytd), "period_end": per.end, "ytd": ytd,
+                "value": value_store, "unit": store_unit, "value_base": value_base, "base_unit": common.base_unit(store_unit),
+                "source_type": source_type, "quote": f"{fname} {sheet}!{vref}", "note": "；".join(n + note) or None,
+            })
     return out
+
+
+def _base_typed(v, measure: str, prefilled: float | None) -> bool:
+    """Whether the base cell holds something the clerk typed (not blank, not the template's own content).
+
+    The growth-rate marker and a pre-filled value left unchanged are the template's content: the
+    value is already in the store with its own source, so it is not stored again.
+    """
+    if _blank(v):
+        return False
+    if measure == "rate" and isinstance(v, str) and v.strip() == layout.BASE_NA_TEXT:
+        return False
+    if prefilled is not None and isinstance(v, (int, float)) and not isinstance(v, bool) and float(v) == prefilled:
+        return False
+    return True
+
+
+def _check_value(c, sheet, vref, raw, value, unit, store_unit, ind, per, tg, reference, strict, confirmed) -> None:
+    """The plausibility checks of a value (this period's or the 2022 base); waived by 确认异常值."""
+    measure = ind.get("measure") or ""
+    value_base = common.to_base(value, unit)
+    value_store = common.from_base(value_base, store_unit) if unit != store_unit else value
+    base = common.base_unit(store_unit)
+    if value < 0 and measure in ("flow", "stock", "share") and not confirmed:
+        c.add("negative_amount", sheet, vref, raw, "an amount ≥ 0",
+              f"{_show(value)} is negative (expected an amount ≥ 0; a decrease is reported as a growth rate — "
+              f"if it is really negative, set 确认异常值 to 是 and explain in 说明)")
+    if strict and not confirmed:
+        if (measure == "rate" or base == "pct" and "增" in str(ind.get("name_zh", ""))) and abs(value_store) > GROWTH_LIMIT:
+            c.add("implausible_growth", sheet, vref, raw, "a growth rate between -100 and 100",
+                  f"{_show(value)}% is a growth rate beyond ±100% (expected between -100 and 100; "
+                  f"if it is right, set 确认异常值 to 是 and explain in 说明)")
+        elif measure != "rate" and value_base != 0:
+            refv = _reference_value(ind["indicator_id"], per.label, reference, tg, per.year)
+            if refv is not None:
+                rv, desc = refv
+                ratio = abs(value_base / rv)
+                if ratio >= MAGNITUDE_LIMIT or ratio <= 1 / MAGNITUDE_LIMIT:
+                    c.add("implausible_magnitude", sheet, vref, raw, f"the order of magnitude of {desc}",
+                          f"{_show(value)} {unit} is {ratio:.3g} times {desc} (expected the same order of magnitude: "
+                          f"check the unit, e.g. 万元 vs 亿元; if it is right, set 确认异常值 to 是 and explain in 说明)")
 
 
 def _parse_tasks(c, ws, project_no, p, region) -> list[dict]:

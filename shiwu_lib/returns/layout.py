@@ -2,15 +2,20 @@
 
 Each data sheet has: row 1 title, row 2 the project / period line, row 3 group headers,
 row 4 the column headers (checked cell by cell on ingest), data from row 5.
-Headers that depend on the period (进展情况（1-6月累计…）) are produced by :func:`headers`.
+Headers that depend on the period (进展情况（1-6月累计…）) are produced by :func:`ind_columns`.
+
+Template versions: ``2`` added the input column 基期值（2022年） after 单位 (the 2022 value the
+progress engine measures level / count / share / ratio targets from). Ingest still reads version
+``1`` workbooks (no base column): :data:`SUPPORTED_VERSIONS`, ``ind_columns(p, version='1')``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .common import SHEET_IND, SHEET_PROB, SHEET_TASK, Period
+from .common import BASE_YEAR, SHEET_IND, SHEET_PROB, SHEET_TASK, Period
 
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"
+SUPPORTED_VERSIONS = ("1", "2")      # ingest reads these; older archived returns keep loading
 SCHEMA_NAME = "shiwu-return"
 HEADER_ROW = 4
 FIRST_DATA_ROW = 5
@@ -24,6 +29,10 @@ MAX_COLS = 40
 STATUSES = ("未启动", "推进中", "已完成", "滞后")
 YES_NO = ("是", "否")
 
+BASE_HEADER = f"基期值（{BASE_YEAR}年）"
+BASE_NA_TEXT = "增速指标不填"        # written (locked) into the base cell of growth-rate indicators
+META_BASE_PREFILL = "base_prefill"   # _meta key: the base values the template pre-filled (id=value;…)
+
 
 @dataclass(frozen=True)
 class Col:
@@ -35,14 +44,20 @@ class Col:
     input: bool = False       # unlocked for the clerk
 
 
-def ind_columns(p: Period) -> list[Col]:
+def ind_columns(p: Period, version: str = TEMPLATE_VERSION) -> list[Col]:
+    """Columns of 主要指标进度表; ``version='1'`` gives the layout before the base column."""
     ytd, end = p.ytd_zh, p.end_zh
+    base = [] if str(version) == "1" else [
+        # read left to right: the indicator, its unit, where it started (2022), the targets, this period
+        Col("base", BASE_HEADER, 14, "基期", "number", True),
+    ]
     return [
         Col("project", "十项重大工程", 16, "指标"),
         Col("level", "层级", 7, "指标"),
         Col("indicator_id", "指标编号", 12, "指标", "id"),
         Col("name", "主要指标", 40, "指标"),
         Col("unit", "单位", 9, "指标", "unit", True),
+        *base,
         Col("t_q1", "一季度", 10, "分季度目标（单位同“单位”列）", "number"),
         Col("t_h1", "上半年", 10, "分季度目标（单位同“单位”列）", "number"),
         Col("t_q3", "三季度", 10, "分季度目标（单位同“单位”列）", "number"),
@@ -81,8 +96,10 @@ def prob_columns(p: Period) -> list[Col]:
     ]
 
 
-def columns(sheet: str, p: Period) -> list[Col]:
-    return {SHEET_IND: ind_columns, SHEET_TASK: task_columns, SHEET_PROB: prob_columns}[sheet](p)
+def columns(sheet: str, p: Period, version: str = TEMPLATE_VERSION) -> list[Col]:
+    if sheet == SHEET_IND:
+        return ind_columns(p, version)
+    return {SHEET_TASK: task_columns, SHEET_PROB: prob_columns}[sheet](p)
 
 
 def titles(sheet: str) -> str:

@@ -9,6 +9,12 @@ vocabulary, so a value that does not occur in its quote cannot pass unnoticed.
 :func:`load` inserts one ``submissions`` row per source document
 (``submission_id = 'pub:' + sha256(title + address)``) and one ``actuals`` row per value,
 ``reported_at`` = ``published_on`` (the vintage: when the value became public).
+
+Every value carries the ``grade`` of its document (:data:`GRADES`, strongest first): ``official``
+(a government, statistics-bureau or customs site), ``gov_report`` (a government work report or its
+summary), ``press`` (a mainstream outlet), ``repost`` (a third-party copy). The submission row of a
+document carries the same grade. ``value_qualifier`` is ``>`` for a lower bound (超过 / 突破 / more
+than) and ``~`` for an approximate value (约); both are spelled out in the value's note.
 """
 from __future__ import annotations
 
@@ -25,9 +31,19 @@ CSV_NAME = "published_actuals.csv"
 COLUMNS = [
     "indicator_id", "region", "period_label", "freq", "year", "period_start", "period_end", "ytd",
     "value", "value_qualifier", "unit", "indicator_as_published", "raw_period", "quote_number",
-    "source_title", "source_address", "source_kind", "quote", "published_on", "published_on_estimated",
-    "check_status", "note",
+    "source_title", "source_address", "source_kind", "grade", "quote", "published_on", "published_on_estimated",
+    "check_status", "note", "raw_row", "raw_file",
 ]
+
+#: source grades of published documents, strongest first (returns and demo rows use 'return' / 'demo')
+GRADES = ("official", "gov_report", "press", "repost")
+QUALIFIERS = {">": "下限值（{q}{v}{u}，原文：超过/突破）", "~": "约数（约{v}{u}，原文：约）"}
+
+
+def weakest_grade(grades) -> str | None:
+    """The weakest of ``grades`` (a derived value is only as good as its weakest part)."""
+    known = [g for g in grades if g in GRADES]
+    return max(known, key=GRADES.index) if known else None
 
 _MULTIPLIERS = [
     ("万亿", 1e12), ("萬億", 1e12), ("亿", 1e8), ("億", 1e8), ("万", 1e4), ("萬", 1e4),
@@ -111,8 +127,9 @@ def to_actuals(df: pd.DataFrame) -> pd.DataFrame:
         value = float(r["value"])
         unit = r["unit"]
         note_parts = []
-        if r.get("value_qualifier"):
-            note_parts.append(f"下限值（{r['value_qualifier']}{r['value']}{unit}，原文：超过/突破）")
+        q = r.get("value_qualifier")
+        if q:
+            note_parts.append(QUALIFIERS.get(q, QUALIFIERS[">"]).format(q=q, v=r["value"], u=unit))
         if not str(r.get("check_status", "")).startswith("verified"):
             note_parts.append(str(r.get("check_status")))
         if "third-party" in str(r.get("source_kind", "")):
@@ -162,6 +179,7 @@ def to_submissions(df: pd.DataFrame) -> pd.DataFrame:
             "title": title,
             "address": address,
             "note": "published_on estimated (发布日期为估计值)" if est else None,
+            "grade": weakest_grade(g["grade"]) if "grade" in g else None,
         })
     return pd.DataFrame(rows)
 

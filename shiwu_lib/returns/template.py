@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -135,6 +136,133 @@ def open_problems_from_store(project_no: int, period_label: str, region: str) ->
     return df.to_dict("records")
 
 
+# --------------------------------------------------------------------------- 2022 bases to pre-fill
+_SOURCE_ZH = {"published": "统计发布数", "return": "已报送的填报表"}
+
+
+def bases_from_store(project_no: int, region: str = common.DEFAULT_REGION, db=None) -> dict[str, dict]:
+    """{indicator_id: {'value': v (in the indicator's unit), 'source': text}}: the 2022 values the store holds.
+
+    The latest vintage of period '2022' per indicator of the project, from published statistics or
+    returned workbooks (never demo rows; a lower bound "突破X" is not a base). Without a store: the
+    published values of the curated CSV (:func:`bases_from_published`).
+    """
+    path = Path(db) if db else common.db_path()
+    if not path.exists():
+        return bases_from_published(project_no, region)
+    try:
+        import duckdb
+
+        con = duckdb.connect(str(path), read_only=True)
+    except Exception:  # noqa: BLE001 - a locked or half-built store: the published values only
+        return bases_from_published(project_no, region)
+    try:
+        rows = con.execute(
+            """SELECT a.indicator_id, a.value_base, a.unit, a.source_type, a.reported_at, a.note,
+                      s.title, s.file_name
+               FROM actuals a LEFT JOIN submissions s USING (submission_id)
+               WHERE a.region = ? AND a.period_label = ? AND a.source_type IN ('published', 'return')
+               QUALIFY row_number() OVER (PARTITION BY a.indicator_id
+                                          ORDER BY a.reported_at DESC, a.actual_id DESC) = 1""",
+            [region, common.BASE_PERIOD]).fetchall()
+    except Exception:  # noqa: BLE001
+        return {}
+    finally:
+        con.close()
+    inds = common.project_indicators(project_no, region)
+    unit_of = dict(zip(inds["indicator_id"], inds["unit"])) if not inds.empty else {}
+    out = {}
+    for ind, vb, unit, st, at, note, title, file_name in rows:
+        if ind not in unit_of or str(note or "").startswith("下限值"):
+            continue
+        try:
+            v = common.from_base(float(vb), unit_of[ind] or unit)
+        except KeyError:
+            continue
+        what = _SOURCE_ZH.get(st, st)
+        src = title or file_name or ""
+        when = f"{at:%Y-%m-%d}" if at else ""
+        flag = "（待核）" if "待核" in str(note or "") else ""
+        out[ind] = {"value": v, "source": f"{what}{flag}：{src}（{when}）" if src else f"{what}（{when}）"}
+    return out
+
+
+_PUB_CACHE: dict[tuple, pd.DataFrame] = {}
+
+
+def published_rows(region: str = common.DEFAULT_REGION) -> pd.DataFrame:
+    """Published actuals as the store will hold them, without a store: the curated values
+    (``published.to_actuals``) plus the 推算 values derived from them (``derived.derive``), with
+    the columns ``title`` (the source document), ``qualifier`` (``>`` / ``~`` or '') and ``verified``.
+    Cached by the files' mtimes; do not modify the frame."""
+    from . import published
+
+    key = (region, common._file_key(published.CSV_NAME, "derivations.csv"))
+    if key in _PUB_CACHE:
+        return _PUB_CACHE[key]
+    df = published.read()
+    if not df.empty:
+        df = df[df["region"].replace("", common.DEFAULT_REGION) == region].reset_index(drop=True)
+    if df.empty:
+        out = pd.DataFrame(columns=["indicator_id", "period_label", "value_base", "unit", "reported_at",
+                                    "note", "title", "qualifier", "verified"])
+    else:
+        acts = published.to_actuals(df)
+        subs = published.to_submissions(df)
+        acts["qualifier"] = list(df["value_qualifier"])
+        acts["verified"] = [str(c).startswith("verified") for c in df["check_status"]]
+        frames, titles = [acts], dict(zip(subs["submission_id"], subs["title"]))
+        try:
+            from . import derived
+        except ImportError:  # pragma: no cover - derived values are optional
+            derived = None
+        if derived is not None:
+            d_acts, d_subs = derived.derive(acts, derived.read(), subs, common.indicators_by_id(region))
+            if not d_acts.empty:
+                frames.append(d_acts.assign(qualifier="", verified=True))
+                titles.update(zip(d_subs["submission_id"], d_subs["title"]))
+        out = pd.concat(frames, ignore_index=True)
+        out["title"] = out["submission_id"].map(titles)
+        out = out.sort_values("reported_at", kind="stable").reset_index(drop=True)
+    if len(_PUB_CACHE) > 8:
+        _PUB_CACHE.clear()
+    _PUB_CACHE[key] = out
+    return out
+
+
+def bases_from_published(project_no: int, region: str = common.DEFAULT_REGION) -> dict[str, dict]:
+    """The same as :func:`bases_from_store` for published values (and 推算 values derived from them),
+    computed from the curated CSVs (no store needed).
+
+    Used when there is no built store yet, and by the demo generator (which must not depend on
+    the state of a store). Later vintages win, as in the store.
+    """
+    rows = published_rows(region)
+    inds = common.project_indicators(project_no, region)
+    if rows.empty or inds.empty:
+        return {}
+    unit_of = dict(zip(inds["indicator_id"], inds["unit"]))
+    sel = rows[rows["indicator_id"].isin(list(unit_of)) & (rows["period_label"] == common.BASE_PERIOD)
+               & (rows["qualifier"].fillna("") == "")]
+    out = {}
+    for r in sel.to_dict("records"):   # in reported_at order: the latest vintage wins
+        try:
+            v = common.from_base(float(r["value_base"]), unit_of[r["indicator_id"]] or r["unit"])
+        except (KeyError, ValueError):
+            continue
+        flag = "" if r["verified"] else "（待核）"
+        when = f"{pd.Timestamp(r['reported_at']):%Y-%m-%d}"
+        out[r["indicator_id"]] = {"value": v, "source": f"{_SOURCE_ZH['published']}{flag}：{r['title']}（{when}）"}
+    return out
+
+
+def _base_comment(source: str) -> Comment:
+    c = Comment(f"预填{common.BASE_YEAR}年基期值，来源：{source}。\n如有误请直接改正（改正值作为更正版本保存，原值保留）。",
+                "总专班办公室")
+    c.width, c.height = 260, 110
+    return c
+
+
 # --------------------------------------------------------------------------- writing helpers
 def _sheet_frame(ws, sheet: str, p: Period, info: str) -> list[layout.Col]:
     cols = layout.columns(sheet, p)
@@ -231,7 +359,10 @@ def _write_guide(ws, proj: dict, p: Period, region: str, n_ind: int, n_task: int
         ("3. 只填数字：不要带单位、不要带“%”号（30%填30）、不要写汉字数字（三十）、不要用公式。", F_BODY),
         ("4. “单位”列默认为指标单位，可从下拉列表改选同类单位（如亿元/万元），系统自动换算；不要改成不同类的单位。", F_BODY),
         ("5. 分季度目标已按方案和年度任务预填（“≥”为下限目标）；没有分季度目标的留空。", F_BODY),
-        ("6. 异常值确认：增速超过±100%、数值与上期或目标相差上千倍、投资为负等会被系统拦截。"
+        (f"6. “基期值（{common.BASE_YEAR}年）”：方案以{common.BASE_YEAR}年为基期衡量“达到…”类目标的进度，只需填一次。"
+         f"流量填{common.BASE_YEAR}年全年累计数，存量和占比填{common.BASE_YEAR}年末数，单位同“单位”列；"
+         f"已有统计发布数或以前报送数的已预填（批注注明来源），核对无误不用改，有误直接改正。增速指标不填。", F_BODY),
+        ("7. 异常值确认：增速超过±100%、数值与上期或目标相差上千倍、投资为负等会被系统拦截（基期值同样校验）。"
          "确属实际情况的，请在“确认异常值”选“是”，并在“说明”中写明原因。", F_BODY),
         ("", F_BODY),
         ("二、重点任务进度表（附件4）", F_HEAD),
@@ -258,7 +389,8 @@ def _write_guide(ws, proj: dict, p: Period, region: str, n_ind: int, n_task: int
     _protect(ws)
 
 
-def _write_indicators(ws, proj: dict, p: Period, region: str) -> int:
+def _write_indicators(ws, proj: dict, p: Period, region: str, bases: dict[str, dict]) -> dict[str, float]:
+    """Write the rows; returns {indicator_id: value} of the 2022 bases pre-filled (for _meta)."""
     info = (f"工程：{project_label(proj['project_no'], proj['name_zh'])}　报告期：{p.zh}"
             f"（截至{p.end:%Y年%m月%d日}）　牵头单位：{proj.get('lead_unit', '')}　报送截止：{p.deadline:%Y年%m月%d日}")
     cols = _sheet_frame(ws, SHEET_IND, p, info)
@@ -272,6 +404,15 @@ def _write_indicators(ws, proj: dict, p: Period, region: str) -> int:
     number_dv = _dv(ws, type="decimal", operator="between", formula1="-1000000000000000", formula2="1000000000000000",
                     errorTitle="请填写数字", error="只填数字：不带单位、不带%号、不写汉字、不用公式。",
                     promptTitle="进展情况", prompt="填数字；流量和增速填年初至本期末累计数。")
+    by = common.BASE_YEAR
+    base_dvs = {
+        flow: _dv(ws, type="decimal", operator="between", formula1="-1000000000000000", formula2="1000000000000000",
+                  errorTitle="请填写数字", error="只填数字：不带单位、不带%号、不写汉字、不用公式。",
+                  promptTitle=f"基期值（{by}年）",
+                  prompt=(f"填{by}年全年累计数" if flow else f"填{by}年末数") + "，单位同“单位”列；只需填一次，已预填的请核对。")
+        for flow in (True, False)
+    }
+    prefilled: dict[str, float] = {}
     confirm_dv = _dv(ws, type="list", formula1='"是,否"', errorTitle="请选择", error="请选择“是”或“否”。")
     unit_dvs: dict[str, DataValidation] = {}
     r = layout.FIRST_DATA_ROW
@@ -288,6 +429,18 @@ def _write_indicators(ws, proj: dict, p: Period, region: str) -> int:
         for j, key in enumerate(keys, start=1):
             if key in values:
                 ws.cell(r, j, values[key])
+        bc = ws.cell(r, keys.index("base") + 1)
+        if measure == "rate":
+            # growth rates are judged in percentage points against the target rate: no base
+            bc.value = layout.BASE_NA_TEXT
+            bc.style = "sw_id"
+        else:
+            base_dvs[measure == "flow"].add(bc.coordinate)
+            known = bases.get(ind["indicator_id"])
+            if known is not None:
+                bc.value = known["value"]
+                bc.comment = _base_comment(known["source"])
+                prefilled[ind["indicator_id"]] = known["value"]
         for key, (value, cmp_) in qt.items():
             c = ws.cell(r, keys.index(key) + 1, value)
             c.number_format = _num_format(value, cmp_)
@@ -306,7 +459,7 @@ def _write_indicators(ws, proj: dict, p: Period, region: str) -> int:
         confirm_dv.add(f"{_col_letter(cols, 'confirm')}{layout.FIRST_DATA_ROW}:{_col_letter(cols, 'confirm')}{last}")
     ws.freeze_panes = f"E{layout.FIRST_DATA_ROW}"
     _protect(ws)
-    return len(inds)
+    return prefilled
 
 
 def _write_tasks(ws, proj: dict, p: Period, region: str) -> int:
@@ -391,7 +544,8 @@ def _write_problems(ws, proj: dict, p: Period, problems: list[dict]) -> int:
     return len(problems)
 
 
-def _write_meta(ws, proj: dict, p: Period, region: str, generated_at: dt.datetime) -> None:
+def _write_meta(ws, proj: dict, p: Period, region: str, generated_at: dt.datetime,
+                prefilled: dict[str, float] | None = None) -> None:
     rows = [
         ("key", "value"),
         ("schema", layout.SCHEMA_NAME),
@@ -402,6 +556,8 @@ def _write_meta(ws, proj: dict, p: Period, region: str, generated_at: dt.datetim
         ("region", region),
         ("deadline", p.deadline.isoformat()),
         ("generated_at", generated_at.isoformat(timespec="seconds")),
+        # the 2022 bases the template pre-filled: ingest does not store an unchanged one again
+        (layout.META_BASE_PREFILL, ";".join(f"{k}={v!r}" for k, v in sorted((prefilled or {}).items()))),
     ]
     for i, (k, v) in enumerate(rows, start=1):
         ws.cell(i, 1, k)
@@ -411,7 +567,7 @@ def _write_meta(ws, proj: dict, p: Period, region: str, generated_at: dt.datetim
 
 
 def build_workbook(project_no: int, period_label: str, region: str = common.DEFAULT_REGION,
-                   problems=None, generated_at: dt.datetime | None = None):
+                   problems=None, generated_at: dt.datetime | None = None, bases: dict | None = None):
     """The template as an openpyxl Workbook (not saved): :func:`write_template` without the file."""
     p = parse_period(period_label)
     if p.freq != "Q":
@@ -423,6 +579,8 @@ def build_workbook(project_no: int, period_label: str, region: str = common.DEFA
     elif isinstance(problems, pd.DataFrame):
         problems = problems.to_dict("records")
     problems = list(problems)
+    if bases is None:
+        bases = bases_from_store(project_no, region)
     stamp = generated_at or dt.datetime.now().replace(microsecond=0)
 
     wb = Workbook()
@@ -433,11 +591,12 @@ def build_workbook(project_no: int, period_label: str, region: str = common.DEFA
     ws_task = wb.create_sheet(SHEET_TASK)
     ws_prob = wb.create_sheet(SHEET_PROB)
     ws_meta = wb.create_sheet(SHEET_META)
-    n_ind = _write_indicators(ws_ind, proj, p, region)
+    prefilled = _write_indicators(ws_ind, proj, p, region, bases)
+    n_ind = len(common.project_indicators(proj["project_no"], region))
     n_task = _write_tasks(ws_task, proj, p, region)
     n_prob = _write_problems(ws_prob, proj, p, problems)
     _write_guide(ws_guide, proj, p, region, n_ind, n_task, n_prob)
-    _write_meta(ws_meta, proj, p, region, stamp)
+    _write_meta(ws_meta, proj, p, region, stamp, prefilled)
     for ws in (ws_guide, ws_ind, ws_task, ws_prob):
         ws.page_setup.orientation = "landscape"
         ws.page_setup.fitToWidth = 1
@@ -453,15 +612,17 @@ def build_workbook(project_no: int, period_label: str, region: str = common.DEFA
 
 
 def write_template(project_no: int, period_label: str, out_path, region: str = common.DEFAULT_REGION,
-                   problems=None, generated_at: dt.datetime | None = None) -> Path:
+                   problems=None, generated_at: dt.datetime | None = None, bases: dict | None = None) -> Path:
     """Write the quarterly return workbook of one project and return its path.
 
     ``problems``: open problems to carry over (dicts or a DataFrame with problem_id, problem_text,
     due, progress_text, responsible); ``None`` reads the open problems of earlier periods from the
     built store (none if there is no store). ``generated_at`` pins the time stamps inside the file
-    (the demo generator uses it to make byte-identical workbooks).
+    (the demo generator uses it to make byte-identical workbooks). ``bases``: the 2022 values to
+    pre-fill in 基期值（2022年）, ``{indicator_id: {'value': v, 'source': text}}`` (value in the
+    indicator's unit); ``None`` reads them from the built store (:func:`bases_from_store`).
     """
-    wb = build_workbook(project_no, period_label, region, problems, generated_at)
+    wb = build_workbook(project_no, period_label, region, problems, generated_at, bases)
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     save_workbook(wb, out, generated_at)

@@ -93,8 +93,9 @@ CREATE TABLE submissions (
     received_at    TIMESTAMP NOT NULL,
     n_rows         INTEGER,
     title          VARCHAR,                    -- published: document title
-    address        VARCHAR,                    -- published: URL; return: archive path
+    address        VARCHAR,                    -- published: URL (derived: the parts' submission ids); return: archive path
     note           VARCHAR,
+    grade          VARCHAR,                    -- published: official | gov_report | press | repost (derived: weakest part); 'return' | 'demo'
     PRIMARY KEY (submission_id)
 );
 
@@ -119,6 +120,7 @@ CREATE TABLE actuals (
     reported_at   TIMESTAMP NOT NULL,          -- when the value became known (its vintage)
     quote         VARCHAR,                     -- published: the sentence as published
     note          VARCHAR,
+    derivation    VARCHAR,                     -- 推算 only: the formula with its numbers; NULL for every other row
     PRIMARY KEY (actual_id)
 );
 

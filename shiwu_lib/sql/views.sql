@@ -19,7 +19,7 @@ CREATE VIEW latest_actuals AS
 
 CREATE VIEW actuals_with_source AS
     SELECT a.*, s.title AS source_title, s.address AS source_address, s.file_name AS source_file,
-           s.sha256 AS source_sha256
+           s.sha256 AS source_sha256, s.grade AS source_grade
     FROM actuals a LEFT JOIN submissions s USING (submission_id);
 
 CREATE VIEW latest_problems AS
