@@ -141,6 +141,22 @@ class Database:
             params.append(indicator_id)
         return self.sql(q + " ORDER BY indicator_id, period_end, reported_at", params)
 
+    def published_sources(self, known_at=None) -> pd.DataFrame:
+        """The published documents (and 推算 derivations) public by ``known_at`` (default: all), with
+        their grade: submission_id, title, address, received_at, grade."""
+        d = _as_date(known_at) if known_at is not None else date(9999, 12, 31)
+        grade = "grade" if self._has_column("submissions", "grade") else "NULL AS grade"
+        return self.sql(f"SELECT submission_id, title, address, received_at, {grade} FROM submissions "
+                        "WHERE region = ? AND source_type = 'published' AND CAST(received_at AS DATE) <= ? "
+                        "ORDER BY received_at, title", [self.region, d])
+
+    def build_info(self) -> dict[str, str]:
+        """What the store was built from (schema version, inputs sha256, demo loaded, region)."""
+        try:
+            return dict(self.con.execute("SELECT key, value FROM build_info").fetchall())
+        except Exception:  # noqa: BLE001 - an older store without build_info
+            return {}
+
     def report_dates(self) -> list[date]:
         """Quarter ends from 2023Q1 to the last quarter end by which data had been reported."""
         row = self.con.execute(

@@ -218,13 +218,8 @@ def load(db: Database, as_of=None, known_at=None) -> PackData:
     acts = acts[pd.to_datetime(acts["period_end"]) <= pd.Timestamp(r)]
     sources = {(a.indicator_id, a.period_label): (a.source_type, a.source_title, a.source_address, a.source_file)
                for a in acts.itertuples(index=False)}
-    published = db.sql("SELECT submission_id, title, address, received_at FROM submissions WHERE region = ? "
-                       "AND source_type = 'published' AND CAST(received_at AS DATE) <= ? ORDER BY received_at, title",
-                       [db.region, k])
-    try:
-        info = dict(db.con.execute("SELECT key, value FROM build_info").fetchall())
-    except Exception:  # noqa: BLE001 - older stores without build_info
-        info = {}
+    published = db.published_sources(known_at=k)
+    info = db.build_info()
     return PackData(as_of=r, known_at=k, st=st, projects=projects, ranking=rk, overview=ov, midpoint=mp,
                     sources=sources, published=published, build_info=info, core_ids=core)
 
