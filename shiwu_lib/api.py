@@ -21,78 +21,54 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import lights, paths, progress, store, units
+from . import assessment, paths, plan, progress, store, units
 from .rules import load_rules
 
-MIDPOINT_DATE = date(2025, 12, 31)
-
-STATUS_COLUMNS = [
-    "project_no", "target_id", "metric_zh", "section", "kind", "period", "start_year", "target_year",
-    "target_value", "unit", "comparator", "stretch", "latest_actual", "latest_period", "time_progress",
-    "completion", "ahead_pp", "gap", "projected", "observed_rate", "required_rate", "likely_met", "met",
-    "status", "reason", "method", "baseline", "baseline_source", "indicator_id", "lead_unit",
-    "project_short", "firm_target_id", "source_types", "is_demo",
-    # added by the verdicts issue (9); time_progress is now the 序时 the light used, measured at
-    # time_progress_date; time_progress_report is the calendar 序时 of the report date
-    "report_date", "known_at", "time_progress_date", "time_progress_report", "data_lag_months", "stale",
-    "baseline_period", "baseline_source_title", "projected_share", "projected_completion",
-    "observed_cagr", "required_cagr", "escap_ratio", "escap_class", "sdg_ratio", "sdg_class",
-    "final", "fell_back", "derived", "light_basis", "score_pp", "missing_years",
-    "prev_status", "prev_ahead_pp", "red_streak",
-]
-
-# Quarter ends assessed for the status memory (previous light, consecutive red quarters) start here.
-FIRST_REPORT_DATE = date(2023, 3, 31)
-
-
-def _as_date(as_of) -> date:
-    if as_of is None:
-        return date.today()
-    if isinstance(as_of, datetime):
-        return as_of.date()
-    if isinstance(as_of, date):
-        return as_of
-    return date.fromisoformat(str(as_of)[:10])
-
-
-def _in_unit(value_base, unit: str):
-    """Base units -> the target's unit (亿元, 万亩 …) for display."""
-    if value_base is None or pd.isna(value_base):
-        return None
-    return value_base / units.to_base(1.0, unit)
-
-
-def quarter_end(d: date) -> date:
-    q_month = ((d.month - 1) // 3 + 1) * 3
-    return (pd.Timestamp(year=d.year, month=q_month, day=1) + pd.offsets.MonthEnd(0)).date()
-
-
-def previous_quarter_end(d: date) -> date:
-    """The last quarter end strictly before ``d`` (2025-12-31 → 2025-09-30; 2025-11-15 → 2025-09-30)."""
-    q = quarter_end(d)
-    if q >= d:
-        q = (pd.Timestamp(q) - pd.offsets.QuarterEnd(1)).date()
-    return q
+# The plan's facts come from its description (data/curated/plans/*.toml, shiwu_lib/plan.py).
+MIDPOINT_DATE = plan.get().midpoint_date
+FIRST_REPORT_DATE = plan.get().first_report_date
+STATUS_COLUMNS = assessment.STATUS_COLUMNS
+as_date = assessment.as_date
+_as_date = assessment.as_date            # kept for first-wave callers
+quarter_end = assessment.quarter_end
+previous_quarter_end = assessment.previous_quarter_end
+_in_unit = assessment.in_unit
 
 
 def quarter_ends_until(d: date) -> list[date]:
-    """Quarter ends from 2023Q1 up to and including the last one <= ``d``."""
-    if d < FIRST_REPORT_DATE:
-        return []
-    return [x.date() for x in pd.date_range(FIRST_REPORT_DATE, d, freq="QE")]
+    """Quarter ends from the plan's first report quarter up to and including the last one <= ``d``."""
+    return assessment.quarter_ends_until(d)
 
 
 class Database:
-    """A read-only view of the store with the progress engine on top."""
+    """A read-only view of the store with the progress engine on top.
 
-    def __init__(self, path=None, read_only: bool = True, region: str = store.DEFAULT_REGION):
+    Time model: ``as_of`` is the report date (the quarter judged; quarter labels such as "2025Q4" are
+    accepted wherever a date is); ``known_at`` is the vintage — the data as known on that date. Its
+    default everywhere (API, CLI, dashboards, pack) is the date of the newest value in the store
+    (:meth:`latest_known_at`), so a quarter is judged with every figure published for it since.
+    For a quarter end with the default vintage and rules, :meth:`status`, :meth:`ranking` and
+    :meth:`midpoint_check` read the assessment the build stored (``out_`` tables); other dates,
+    vintages or rules are computed with the same engine (:class:`shiwu_lib.assessment.Assessor`).
+    """
+
+    def __init__(self, path=None, read_only: bool = True, region: str | None = None, rules=None):
         self.path = Path(path) if path else paths.db_path()
         self.con = store.connect(self.path, read_only=read_only)
-        self.region = region
-        self.rules = load_rules()
-        # The store is read-only and rebuilt by replacing the file, so what was read stays true for
-        # the life of this connection: assessments and reads are cached per instance.
+        self.region = region or plan.default_region()
+        self.plan = plan.get(self.region)
         self._cache: dict = {}
+        self.set_rules(rules)
+
+    def set_rules(self, rules=None) -> None:
+        """Judge with other rules from now on: a :class:`~shiwu_lib.rules.Rules`, a path to a rules
+        TOML, or None for $SHIWU_RULES / the shipped rules.toml. Stored rows are used only while the
+        rules equal those of the build."""
+        if rules is None or isinstance(rules, (str, Path)):
+            rules = load_rules(rules)
+        self.rules = rules
+        self.assessor = assessment.Assessor(self.con, self.region, rules)
+        self._cache = {k: v for k, v in self._cache.items() if k[0] in ("targets", "has_column", "info")}
 
     # -- plumbing ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -113,25 +89,17 @@ class Database:
 
     # -- plain tables -----------------------------------------------------------------------
     def projects(self) -> pd.DataFrame:
-        return self.sql("SELECT * FROM projects WHERE region = ? ORDER BY project_no", [self.region])
+        return self.assessor.projects().copy()
 
     def targets(self, project_no: int | None = None) -> pd.DataFrame:
-        key = ("targets", None if project_no is None else int(project_no))
-        if key not in self._cache:
-            self._cache[key] = self._targets(project_no)
-        return self._cache[key].copy()
-
-    def _targets(self, project_no: int | None = None) -> pd.DataFrame:
-        q = "SELECT * FROM targets_explained WHERE region = ?"
-        params: list = [self.region]
+        t = self.assessor.targets()
         if project_no is not None:
-            q += " AND project_no = ?"
-            params.append(int(project_no))
-        return self.sql(q + " ORDER BY project_no, target_id", params)
+            t = t[t["project_no"] == int(project_no)]
+        return t.reset_index(drop=True).copy()
 
     def actuals(self, as_of=None, indicator_id: str | None = None) -> pd.DataFrame:
         """Latest vintage of every period known at ``as_of`` (default: everything loaded), with sources."""
-        d = _as_date(as_of) if as_of is not None else date(9999, 12, 31)
+        d = as_date(as_of) if as_of is not None else date(9999, 12, 31)
         q = """SELECT a.*, s.title AS source_title, s.address AS source_address, s.file_name AS source_file
                FROM actuals_as_of(?) a LEFT JOIN submissions s USING (submission_id)
                WHERE a.region = ?"""
@@ -144,219 +112,216 @@ class Database:
     def published_sources(self, known_at=None) -> pd.DataFrame:
         """The published documents (and 推算 derivations) public by ``known_at`` (default: all), with
         their grade: submission_id, title, address, received_at, grade."""
-        d = _as_date(known_at) if known_at is not None else date(9999, 12, 31)
-        grade = "grade" if self._has_column("submissions", "grade") else "NULL AS grade"
+        d = as_date(known_at) if known_at is not None else date(9999, 12, 31)
+        grade = "grade" if self.assessor.has_column("submissions", "grade") else "NULL AS grade"
         return self.sql(f"SELECT submission_id, title, address, received_at, {grade} FROM submissions "
                         "WHERE region = ? AND source_type = 'published' AND CAST(received_at AS DATE) <= ? "
                         "ORDER BY received_at, title", [self.region, d])
 
     def build_info(self) -> dict[str, str]:
-        """What the store was built from (schema version, inputs sha256, demo loaded, region)."""
-        try:
-            return dict(self.con.execute("SELECT key, value FROM build_info").fetchall())
-        except Exception:  # noqa: BLE001 - an older store without build_info
-            return {}
+        """What the store was built from (schema version, inputs sha256, demo loaded, region, the stored
+        assessment's vintage and rules fingerprint)."""
+        if ("info",) not in self._cache:
+            try:
+                self._cache[("info",)] = dict(self.con.execute("SELECT key, value FROM build_info").fetchall())
+            except Exception:  # noqa: BLE001 - an older store without build_info
+                self._cache[("info",)] = {}
+        return dict(self._cache[("info",)])
+
+    def latest_known_at(self) -> date:
+        """The date of the newest value in the store: the default ``known_at``."""
+        if ("known",) not in self._cache:
+            self._cache[("known",)] = assessment.latest_known_at(self.con, self.region)
+        return self._cache[("known",)]
+
+    def earliest_period_end(self) -> date | None:
+        """The end of the earliest period with a value (None for an empty store)."""
+        v = self.con.execute("SELECT min(period_end) FROM actuals WHERE region = ?", [self.region]).fetchall()[0][0]
+        return v
 
     def report_dates(self) -> list[date]:
-        """Quarter ends from 2023Q1 to the last quarter end by which data had been reported."""
-        row = self.con.execute(
-            "SELECT max(period_end), max(CAST(reported_at AS DATE)) FROM actuals WHERE region = ?", [self.region]
-        ).fetchone()
-        last = row[0] if row and row[0] else date(2023, 3, 31)
-        ends = pd.date_range("2023-03-31", max(pd.Timestamp(last), pd.Timestamp("2023-03-31")), freq="QE")
-        return [d.date() for d in ends]
+        """Quarter ends from the plan's first report quarter to the last one by which a period had ended."""
+        return assessment.quarter_ends_until(self.latest_report_date(), self.plan.first_report_date)
 
     def latest_report_date(self) -> date:
-        return self.report_dates()[-1]
+        return assessment.latest_report_date(self.con, self.region)
+
+    def latest_quarter_with_data(self) -> date | None:
+        """The latest quarter end that is itself the end of a period with a value (a quarter's data)."""
+        return self.con.execute(
+            """SELECT max(period_end) FROM actuals WHERE region = ?
+               AND period_end = last_day(period_end) AND month(period_end) IN (3, 6, 9, 12)""",
+            [self.region]).fetchall()[0][0]
+
+    def demo_loaded(self) -> bool:
+        """Whether the build loaded the demo returns (示例数据)."""
+        info = self.build_info()
+        if "demo_loaded" in info:
+            return info["demo_loaded"] == "true"
+        return bool(self.con.execute("SELECT count(*) FROM actuals WHERE source_type = 'demo'").fetchall()[0][0])
+
+    def indicators(self, project_no: int | None = None) -> pd.DataFrame:
+        """Indicators of the region; with ``project_no`` those its targets use."""
+        if project_no is None:
+            return self.sql("SELECT * FROM indicators WHERE region = ? ORDER BY indicator_id", [self.region])
+        return self.sql("SELECT * FROM indicators WHERE region = ? AND indicator_id IN (SELECT DISTINCT indicator_id "
+                        "FROM targets WHERE region = ? AND project_no = ?) ORDER BY indicator_id",
+                        [self.region, self.region, int(project_no)])
+
+    def core_indicator_ids(self) -> set[str] | None:
+        """Indicators flagged core (核心指标) by the catalog (a ``core``/``is_core`` column of
+        ``indicators``), or None when the catalog does not flag them."""
+        for c in ("core", "is_core"):
+            if self.assessor.has_column("indicators", c):
+                df = self.sql(f"SELECT indicator_id FROM indicators WHERE region = ? "
+                              f"AND coalesce(TRY_CAST({c} AS BOOLEAN), false)", [self.region])
+                return set(df["indicator_id"]) or None
+        return None
+
+    def task_progress(self, project_no: int, period_label: str) -> pd.DataFrame:
+        """Annex 4 (重点任务进度表) as it stood at ``period_label``: every key task with its latest row."""
+        return self.sql(
+            """WITH tp AS (
+                   SELECT * FROM task_progress
+                   WHERE region = ? AND project_no = ? AND period_label <= ?
+                   QUALIFY row_number() OVER (PARTITION BY region, project_no, task_id
+                                              ORDER BY period_label DESC, reported_at DESC) = 1)
+               SELECT coalesce(k.task_id, tp.task_id) AS task_id, k.seq, k.year, k.text_zh, tp.period_label, tp.status,
+                      tp.progress_pct, tp.progress_text, tp.due, tp.lead_unit, tp.partner_units, tp.source_type
+               FROM (SELECT * FROM key_tasks WHERE region = ? AND project_no = ?) k
+               FULL OUTER JOIN tp ON tp.task_id = k.task_id
+               ORDER BY k.year NULLS LAST, k.seq NULLS LAST, 1""",
+            [self.region, int(project_no), period_label, self.region, int(project_no)])
+
+    def problems(self, project_no: int, period_label: str) -> pd.DataFrame:
+        """Annex 5 (问题销号进度表) as it stood at ``period_label``: the latest row per problem."""
+        return self.sql(
+            """SELECT * FROM problems
+               WHERE region = ? AND project_no = ? AND period_label <= ?
+               QUALIFY row_number() OVER (PARTITION BY region, project_no, problem_id
+                                          ORDER BY period_label DESC, reported_at DESC) = 1
+               ORDER BY struck_off, due NULLS LAST, problem_id""",
+            [self.region, int(project_no), period_label])
+
+    def missing_returns(self, period_label: str, today: date | None = None) -> pd.DataFrame:
+        """催报: one row per project and table not returned for ``period_label`` (project_no, sheet, …)."""
+        from .returns.missing import missing_returns
+
+        return missing_returns(self.con, period_label, region=self.region, today=today)
 
     # -- the engine -------------------------------------------------------------------------
-    def _has_column(self, table: str, column: str) -> bool:
-        key = ("has_column", table, column)
-        if key not in self._cache:
-            self._cache[key] = bool(self.con.execute(
-                "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
-                [table, column]).fetchone()[0])
-        return self._cache[key]
-
-    def _observations(self, as_of: date) -> dict[str, list[progress.Observation]]:
-        """The latest vintage known at ``as_of`` of every period, as engine observations (cached)."""
-        key = ("obs", as_of)
-        if key in self._cache:
-            return self._cache[key]
-        derived = "a.derivation IS NOT NULL" if self._has_column("actuals", "derivation") else "false"
-        df = self.sql(
-            f"""SELECT a.indicator_id, a.period_label, a.year, a.period_end, a.value_base, a.ytd, a.source_type,
-                      {derived} AS derived, s.title AS source_title
-               FROM actuals_as_of(?) a LEFT JOIN submissions s USING (submission_id)
-               WHERE a.region = ? ORDER BY a.indicator_id, a.period_end""",
-            [as_of, self.region],
-        )
-        out: dict[str, list[progress.Observation]] = {}
-        titles: dict[tuple[str, str], str] = {}
-        for r in df.itertuples(index=False):
-            out.setdefault(r.indicator_id, []).append(
-                progress.Observation(
-                    period_label=r.period_label, year=int(r.year), period_end=pd.Timestamp(r.period_end).date(),
-                    value=float(r.value_base), ytd=bool(r.ytd), source_type=r.source_type, derived=bool(r.derived),
-                )
-            )
-            titles[(r.indicator_id, r.period_label)] = r.source_title if isinstance(r.source_title, str) else ""
-        self._cache[key] = out
-        self._cache[("titles", as_of)] = titles
-        return out
-
     @staticmethod
     def spec(t) -> progress.TargetSpec:
-        rate = t.kind == "growth_rate"
-        return progress.TargetSpec(
-            target_id=t.target_id, kind=t.kind, comparator=t.comparator, value=float(t.value_base),
-            start_year=int(t.start_year), target_year=int(t.target_year), period=t.period,
-            value_high=None if pd.isna(t.value_high) else float(t.value_high) * units.to_base(1.0, t.unit),
-            stretch=bool(t.stretch), measure=(t.measure if isinstance(t.measure, str) else "stock"),
-            unit="%" if rate else (t.unit or ""), unit_factor=1.0 if rate else units.to_base(1.0, t.unit),
-        )
+        return assessment.target_spec(t)
+
+    def _observations(self, as_of: date) -> dict[str, list[progress.Observation]]:
+        return self.assessor.observations(as_of)[0]
+
+    def _known(self, known_at) -> date:
+        return as_date(known_at) if known_at is not None else self.latest_known_at()
+
+    def _stored(self, d: date, known: date) -> bool:
+        """Whether the build stored the assessment of report date ``d`` with vintage ``known`` and these rules."""
+        info = self.build_info()
+        return (assessment.is_quarter_end(d) and info.get("assessment_known_at") == str(known)
+                and info.get("rules_sha256") == assessment.rules_fingerprint(self.rules)
+                and self.assessor.has_column("out_target_status", "report_date"))
+
+    def _read_out(self, table: str, where: str, params: list) -> pd.DataFrame:
+        df = self.sql(f"SELECT * FROM {table} WHERE region = ? AND {where}", [self.region] + params)
+        for c in ("report_date", "known_at", "time_progress_date"):
+            if c in df.columns:
+                df[c] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in df[c]]
+        for c in ("likely_met", "met", "on_track", "prev_status", "rank_prev", "rank_change", "light_prev"):
+            if c in df.columns:
+                df[c] = df[c].astype(object).where(df[c].notna(), None)
+        return df
 
     def status(self, as_of=None, project_no: int | None = None, known_at=None) -> pd.DataFrame:
         """One row per target: actual vs target, 序时进度, completion, light and a Chinese reason.
 
-        ``as_of`` is the report date (periods ended by then count, time progress is measured at it);
-        ``known_at`` (default ``as_of``) is the date the data stood at — later than ``as_of`` when a
-        past report date is re-assessed with values reported after it (e.g. 2025 full-year figures).
+        ``as_of`` is the report date (periods ended by then count, time progress is measured at it;
+        default: today); ``known_at`` (default: the newest value in the store) is the vintage.
         ``time_progress`` is the 序时 the light used (at ``time_progress_date``: the data's end when
         they are recent, else the report date — rules.toml [pace]); ``ahead_pp`` is always
         ``(completion − time_progress) × 100``. The status memory — ``prev_status`` / ``prev_ahead_pp``
         at the previous quarter end and ``red_streak`` (consecutive quarter ends, this one included, in
         red) — is judged with the same ``known_at``, so a change of light is a change of position.
+        Every column is described in docs/data-dictionary.md (table out_target_status).
 
-        >>> db.status(as_of="2025-12-31")[["target_id", "completion", "status", "reason"]]  # doctest: +SKIP
+        >>> db.status(as_of="2025Q4")[["target_id", "completion", "status", "reason"]]  # doctest: +SKIP
         """
-        d = _as_date(as_of)
-        known = _as_date(known_at) if known_at is not None else d
-        df = self._status_frame(d, known).copy()
-        prev_d = previous_quarter_end(d)
-        history = [self._status_frame(q, known) for q in quarter_ends_until(prev_d)]
-        if history:
-            prev = history[-1].set_index("target_id")
-            df["prev_status"] = df["target_id"].map(prev["status"])
-            df["prev_ahead_pp"] = df["target_id"].map(prev["ahead_pp"])
-        streak = (df["status"] == "red").astype(int)
-        alive = streak.astype(bool)
-        for h in reversed(history):
-            red_then = df["target_id"].map(h.set_index("target_id")["status"]).eq("red")
-            alive &= red_then
-            streak += alive.astype(int)
-            if not alive.any():
-                break
-        df["red_streak"] = streak
+        d = as_date(as_of)
+        known = self._known(known_at)
+        if self._stored(d, known):
+            df = self._read_out("out_target_status", "report_date = ? ORDER BY project_no, target_id", [d])
+            df = df[STATUS_COLUMNS]
+        else:
+            df = self.assessor.status(d, known)
         if project_no is not None:
             df = df[df["project_no"] == int(project_no)]
         return df.reset_index(drop=True)
 
-    def _status_frame(self, d: date, known: date) -> pd.DataFrame:
-        """All targets assessed at report date ``d`` with the data known at ``known`` (cached)."""
-        key = ("status", d, known, self.rules)
-        if key in self._cache:
-            return self._cache[key]
-        obs = self._observations(max(known, d))
-        titles = self._cache.get(("titles", max(known, d)), {})
-        rows = []
-        for t in self.targets().itertuples(index=False):
-            series = obs.get(t.indicator_id, []) if isinstance(t.indicator_id, str) else []
-            series = [o for o in series if o.period_end <= d]
-            a = progress.assess(self.spec(t), series, d, self.rules)
-            used = progress.usable(series, d)
-            # values, gaps and per-year paces in the target's unit (亿元, 亿元/年 …); growth rates stay in %
-            in_unit = (lambda v: v) if t.kind == "growth_rate" else (lambda v, u=t.unit: _in_unit(v, u))
-            rows.append({
-                "project_no": t.project_no, "target_id": t.target_id, "metric_zh": t.metric_zh,
-                "section": t.section, "kind": t.kind, "period": t.period, "start_year": t.start_year,
-                "target_year": t.target_year, "target_value": t.value, "unit": t.unit,
-                "comparator": t.comparator, "stretch": bool(t.stretch),
-                "latest_actual": in_unit(a.latest_actual), "latest_period": a.latest_period,
-                "time_progress": a.time_progress, "completion": a.completion, "ahead_pp": a.ahead_pp,
-                "gap": in_unit(a.gap), "projected": in_unit(a.projected),
-                "observed_rate": in_unit(a.observed_rate), "required_rate": in_unit(a.required_rate),
-                "likely_met": a.likely_met, "met": a.met, "status": a.status, "reason": a.reason_zh,
-                "method": a.method_zh, "baseline": in_unit(a.baseline), "baseline_source": a.baseline_source,
-                "indicator_id": t.indicator_id, "lead_unit": t.lead_unit, "project_short": t.project_short,
-                "firm_target_id": t.firm_target_id,
-                "source_types": ";".join(sorted({o.source_type for o in used})),
-                "is_demo": any(o.source_type == "demo" for o in used),
-                "report_date": d, "known_at": known, "time_progress_date": a.time_progress_date,
-                "time_progress_report": a.time_progress_report, "data_lag_months": a.data_lag_months,
-                "stale": a.stale, "baseline_period": a.baseline_period,
-                "baseline_source_title": titles.get((t.indicator_id, a.baseline_period), "") if a.baseline_period else "",
-                "projected_share": a.projected_share, "projected_completion": a.projected_completion,
-                "observed_cagr": a.observed_cagr, "required_cagr": a.required_cagr,
-                "escap_ratio": a.escap_ratio, "escap_class": a.escap_class,
-                "sdg_ratio": a.sdg_ratio, "sdg_class": a.sdg_class, "final": a.final, "fell_back": a.fell_back,
-                "derived": a.derived, "light_basis": a.light_basis, "score_pp": a.score_pp,
-                "missing_years": ";".join(str(y) for y in a.missing_years),
-                "prev_status": None, "prev_ahead_pp": None, "red_streak": 0,
-            })
-        out = pd.DataFrame(rows, columns=STATUS_COLUMNS)
-        self._cache[key] = out
-        return out
-
-    def midpoint_check(self, project_no: int | None = None, as_of=None) -> pd.DataFrame:
-        """The 2025 midpoint check: each 2025 target met or missed (with the gap); each 2027 target's
-        completion at end-2025 against 60% of the time. Periods up to 2025-12-31, values as known at
-        ``as_of`` (default today, so 2025 figures reported in 2026 count).
+    def midpoint_check(self, project_no: int | None = None, as_of=None, known_at=None) -> pd.DataFrame:
+        """The 2025 midpoint check (the plan's midpoint date): each 2025 target met or missed (with the
+        gap); each 2027 target's status row at the midpoint date (same 序时, same pp, on track = green).
+        Values as known at ``known_at`` (``as_of`` is accepted for the same, as in the first wave;
+        default: the newest value in the store, so 2025 figures published in 2026 count).
 
         >>> db.midpoint_check(project_no=1)  # doctest: +SKIP
         """
-        known = _as_date(as_of)
-        report = min(known, MIDPOINT_DATE)
-        return progress.midpoint(self.status(as_of=report, project_no=project_no, known_at=known))
+        known = self._known(known_at if known_at is not None else as_of)
+        if self._stored(self.plan.midpoint_date if known >= self.plan.midpoint_date else quarter_end(known), known) \
+                and self.assessor.has_column("out_midpoint", "check"):
+            mp = self._read_out("out_midpoint", "known_at = ? ORDER BY project_no, \"check\", target_id", [known])
+            mp = mp.drop(columns=["region", "known_at"])
+        else:
+            mp = self.assessor.midpoint(known)
+        if project_no is not None:
+            mp = mp[mp["project_no"] == int(project_no)]
+        return mp.reset_index(drop=True)
 
     def ranking(self, as_of=None, by: str = "project", known_at=None) -> pd.DataFrame:
         """晾晒 ranking at report date ``as_of`` over the firm targets in play (see :mod:`shiwu_lib.lights`):
-        mean percentage points ahead of (+) / behind (−) 序时进度, then the share of green, then fewer
-        reds. ``by="lead_unit"`` ranks the lead units (牵头单位) instead of the projects. ``known_at``
-        as in :meth:`status` (the dashboards pass the date of the newest value). The score
-        (``score_pp``) puts every kind on one scale (rules.toml [ranking]). ``rank_prev`` /
-        ``light_prev`` are the previous quarter end's (same ``known_at``), ``rank_change`` = rank_prev −
-        rank (位次变化, + = moved up), ``red_streak`` = consecutive quarter ends with a red light.
+        the mean score (``score_pp``: percentage points ahead of (+) / behind (−) 序时进度, each target
+        clipped to ±[ranking] score_cap_pp — one scale for every kind), then the share of green, then
+        fewer reds. ``by="lead_unit"`` ranks the lead units (牵头单位) instead of the projects.
+        ``rank_prev`` / ``light_prev`` are the previous quarter end's (same ``known_at``),
+        ``rank_change`` = rank_prev − rank (位次变化, + = moved up), ``red_streak`` = consecutive
+        quarter ends with a red light.
 
-        >>> db.ranking(as_of="2025-12-31")[["rank", "short_zh", "mean_ahead_pp", "light"]]  # doctest: +SKIP
+        >>> db.ranking(as_of="2025Q4")[["rank", "short_zh", "score_pp", "rank_change", "light"]]  # doctest: +SKIP
         """
-        d = _as_date(as_of)
-        known = _as_date(known_at) if known_at is not None else d
+        if by not in ("project", "lead_unit"):
+            raise ValueError(f"ranking(by={by!r}): expected 'project' or 'lead_unit'")
+        d = as_date(as_of)
+        known = self._known(known_at)
+        if not self._stored(d, known):
+            return self.assessor.ranking(d, known, by)
+        rk = self._read_out("out_ranking", "report_date = ? AND \"by\" = ? ORDER BY rank", [d, by])
         key = "project_no" if by == "project" else "lead_unit"
-        rk = self._ranking_at(d, known, by).copy()
-        history = [self._ranking_at(q, known, by) for q in quarter_ends_until(previous_quarter_end(d))]
-        if history:
-            prev = history[-1].set_index(key)
-            rk["rank_prev"] = rk[key].map(prev["rank"])
-            rk["light_prev"] = rk[key].map(prev["light"])
-        else:
-            rk["rank_prev"] = None
-            rk["light_prev"] = None
-        # 位次变化: + moved up (rank 5 -> 3 is +2), − moved down
-        rk["rank_change"] = pd.to_numeric(rk["rank_prev"], errors="coerce") - rk["rank"]
-        streak = (rk["light"] == "red").astype(int)
-        alive = streak.astype(bool)
-        for h in reversed(history):
-            alive &= rk[key].map(h.set_index(key)["light"]).eq("red")
-            streak += alive.astype(int)
-            if not alive.any():
-                break
-        rk["red_streak"] = streak
-        return rk
-
-    def _ranking_at(self, d: date, known: date, by: str) -> pd.DataFrame:
-        cache_key = ("ranking", d, known, by, self.rules)
-        if cache_key in self._cache:
-            return self._cache[cache_key]
-        st = self._status_frame(d, known)
         if by == "project":
-            rk = lights.ranking_frame(st, self.projects(), d)
+            rk["project_no"] = rk["key"].astype(int)
+            pr = self.projects()[["project_no", "short_zh", "name_zh", "lead_unit"]]
+            rk = rk.merge(pr, on="project_no", how="left")
+            ps = self._read_out("out_project_status", "report_date = ?", [d]).set_index("project_no")
+            rk["any_demo"] = rk["project_no"].map(ps["any_demo"]).fillna(False).astype(bool)
         else:
-            play = lights.firm_in_play(st, d)
-            rk = progress.rank(play, by="lead_unit")
-            rk["light"] = [lights.project_light(play.loc[play["lead_unit"] == u, "status"]) for u in rk["lead_unit"]]
-        self._cache[cache_key] = rk
-        return rk
+            rk["lead_unit"] = rk["key"]
+        cols = [key] + progress.RANK_COLUMNS + (["short_zh", "name_zh", "lead_unit", "light", "any_demo"]
+                                                if by == "project" else ["light"]) + list(assessment.RANKING_MEMORY_COLUMNS)
+        return rk[cols].reset_index(drop=True)
+
+    def project_status(self, as_of=None, known_at=None) -> pd.DataFrame:
+        """One row per project: light, counts of its in-play firm targets, rank and 位次变化."""
+        d = as_date(as_of)
+        known = self._known(known_at)
+        if self._stored(d, known):
+            return self._read_out("out_project_status", "report_date = ? ORDER BY project_no", [d]) \
+                .drop(columns=["region"]).reset_index(drop=True)
+        st = self.assessor.status(d, known)
+        out = assessment.project_status_frame(st, self.assessor.ranking(d, known, "project"), d)
+        return out.assign(report_date=d, known_at=known).sort_values("project_no").reset_index(drop=True)
 
     def trajectory(self, target_id: str, as_of=None, known_at=None) -> pd.DataFrame:
         """Points for a target's trajectory chart, in the target's unit.
@@ -368,9 +333,12 @@ class Database:
 
         >>> db.trajectory("p01-5y-03", as_of="2025-12-31")  # doctest: +SKIP
         """
-        d = _as_date(as_of)
-        known = _as_date(known_at) if known_at is not None else d
-        t = self.targets().set_index("target_id").loc[target_id]
+        d = as_date(as_of)
+        known = self._known(known_at)
+        tg = self.targets().set_index("target_id")
+        if target_id not in tg.index:
+            raise KeyError(f"no target {target_id!r} in region {self.region} (see db.targets())")
+        t = tg.loc[target_id]
         spec = self.spec(_Row(target_id=target_id, **t.to_dict()))
         rate = t["kind"] == "growth_rate"
         factor = 1.0 if rate else units.to_base(1.0, t["unit"])
@@ -385,7 +353,7 @@ class Database:
         base = a.baseline if a.baseline is not None else (0.0 if t["kind"] == "cumulative_flow" else None)
         day_before = pd.Timestamp(start) - pd.Timedelta(days=1)
         if base is not None:
-            pts.append(("baseline", day_before, base / factor, f"{start.year - 1}", "", ""))
+            pts.append(("baseline", day_before, base / factor, a.baseline_period or f"{start.year - 1}", "", ""))
             pts.append(("target_path", day_before, base / factor, "", "", ""))
         elif rate:
             pts.append(("target_path", pd.Timestamp(start), t["value"], "", "", ""))
@@ -446,7 +414,7 @@ def _open(args) -> Database:
 
 def cli_status(args) -> int:
     with _open(args) as db:
-        st = db.status(as_of=args.as_of, project_no=args.project)
+        st = db.status(as_of=args.as_of, project_no=args.project, known_at=getattr(args, "known_at", None))
     cols = ["project_no", "target_id", "metric_zh", "target_year", "target_value", "unit", "latest_actual",
             "latest_period", "time_progress", "completion", "status", "reason"]
     df = st if args.format in ("csv", "json") else st[cols]

@@ -29,6 +29,7 @@ from typing import Iterable
 import pandas as pd
 
 from . import units as U
+from . import paths
 from .paths import curated_dir, plan_path
 
 __all__ = [
@@ -374,7 +375,8 @@ _REQUIRED = {
 }
 
 
-def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = None) -> list[str]:
+def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = None,
+             project_count: int | None = None) -> list[str]:
     """Every contract violation of the curated tables, as readable messages (empty = valid).
 
     Checks types, unique ids, foreign keys (project_no, indicator_id, firm_target_id, key-task
@@ -399,7 +401,10 @@ def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = N
         return err
 
     P, I, T, K, X = (t[k] for k in ("projects", "indicators", "targets", "key_tasks", "exclusions"))
-    pnos = set(range(1, 11))
+    if project_count is None:
+        from . import plan as plan_mod
+        project_count = plan_mod.get().project_count
+    pnos = set(range(1, project_count + 1))
 
     # projects
     if P["project_no"].isna().any():
@@ -407,7 +412,7 @@ def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = N
     if P["project_no"].duplicated().any():
         err.append("projects: duplicate project_no")
     if set(P["project_no"].dropna().astype(int)) != pnos:
-        err.append("projects: project_no must be exactly 1..10")
+        err.append(f"projects: project_no must be exactly 1..{project_count} (the plan description's project_count)")
     for r in P.itertuples():
         if not inplan(r.quote):
             err.append(f"projects {r.project_no}: quote not in plan: {r.quote!r}")
@@ -599,6 +604,28 @@ def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = N
     return err
 
 
+def validate_regions(tables: dict[str, pd.DataFrame] | None = None) -> list[str]:
+    """:func:`validate` per region: each region's rows against its own plan text (the plan description's
+    ``plan_file``, shiwu_lib/plan.py). Messages carry the region when there is more than one."""
+    from . import plan as plan_mod
+
+    t = load_all() if tables is None else tables
+    regions = sorted({str(r) for df in t.values() if "region" in df.columns for r in df["region"].dropna()} or
+                     {plan_mod.default_region()})
+    out: list[str] = []
+    for region in regions:
+        sub = {k: (df[df["region"].astype(str) == region] if "region" in df.columns else df) for k, df in t.items()}
+        try:
+            p = plan_mod.get(region)
+        except plan_mod.PlanError as exc:
+            out.append(str(exc))
+            continue
+        text = plan_text(paths.data_dir() / p.plan_file) if p.plan_file else plan_text()
+        errs = validate(sub, text, p.project_count)
+        out += [f"{region}: {e}" for e in errs] if len(regions) > 1 else errs
+    return out
+
+
 def check(tables: dict[str, pd.DataFrame] | None = None) -> None:
     """Raise :class:`CatalogError` unless the curated tables are valid."""
     errors = validate(tables)
@@ -686,7 +713,7 @@ def summary(targets: pd.DataFrame | None = None) -> pd.DataFrame:
     T = load_targets() if targets is None else targets
     P = load_projects()
     tab = (T.groupby(["project_no", "section"]).size().unstack(fill_value=0)
-           .reindex(index=range(1, 11), columns=list(SECTIONS), fill_value=0))
+           .reindex(index=sorted(P["project_no"].dropna().astype(int).unique()), columns=list(SECTIONS), fill_value=0))
     tab["total"] = tab.sum(axis=1)
     tab.insert(0, "short_zh", P.set_index("project_no")["short_zh"].reindex(tab.index))
     tab.index.name = "project_no"
@@ -712,8 +739,9 @@ def cli_catalog(args) -> int:
     project = getattr(args, "project", None)
     T = load_targets()
     if project is not None:
-        if int(project) not in range(1, 11):
-            print(f"unknown project {project}; use 1..10", file=sys.stderr)
+        known = sorted(load_projects()["project_no"].dropna().astype(int).unique())
+        if int(project) not in known:
+            print(f"unknown project {project}; use {known[0]}..{known[-1]}", file=sys.stderr)
             return 2
         T = T[T["project_no"] == int(project)]
     if fmt == "summary":

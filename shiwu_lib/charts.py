@@ -63,12 +63,30 @@ def write_png(fig: go.Figure, path, width: int = 1280, height: int = 720, scale:
 
 def write_pngs(items, width: int = 1280, height: int = 720, scale: float = 2) -> None:
     """Many PNGs with one browser: ~0.75 s an image instead of ~2 s (kaleido sync server)."""
+    write_images([(fig, path, None) for fig, path in items], width=width, height=height, scale=scale)
+
+
+def write_images(items, width: int = 1280, height: int | None = 720, scale: float = 2, progress=None) -> None:
+    """PNG and SVG files of many figures with one browser (kaleido sync server).
+
+    ``items``: ``(fig, png_path, svg_path_or_None)``; ``height=None`` uses each figure's own layout
+    height. ``progress(i, n, path)`` is called before each file.
+    """
     import kaleido
 
+    jobs = []
+    for fig, png, svg in items:
+        h = height or int(fig.layout.height or 500)
+        if png is not None:
+            jobs.append((fig, png, "png", h))
+        if svg is not None:
+            jobs.append((fig, svg, "svg", h))
     kaleido.start_sync_server(silence_warnings=True)
     try:
-        for fig, path in items:
-            write_png(fig, path, width=width, height=height, scale=scale)
+        for i, (fig, path, kind, h) in enumerate(jobs, start=1):
+            if progress is not None:
+                progress(i, len(jobs), path)
+            fig.write_image(str(path), format=kind, width=width, height=h, scale=scale if kind == "png" else 1)
     finally:
         kaleido.stop_sync_server(silence_warnings=True)
 
@@ -290,4 +308,33 @@ def pace_bars(df: pd.DataFrame, unit: str, title: str, demo: bool = False) -> go
     ))
     fig.update_yaxes(title=unit, rangemode="tozero")
     style(fig, title, height=420)
+    return add_demo_label(fig) if demo else fig
+
+
+def status_share(df: pd.DataFrame, title: str, demo: bool = False, height: int | None = None) -> go.Figure:
+    """100 % stacked bars of the target lights per project (first row on top).
+
+    ``df`` columns: ``label``, ``n_green``, ``n_yellow``, ``n_red``, ``n_grey``. The count of targets
+    is written inside each bar.
+    """
+    d = df.iloc[::-1]
+    keys = ["green", "yellow", "red", "grey"]
+    total = d[[f"n_{k}" for k in keys]].sum(axis=1).replace(0, float("nan"))
+    fig = go.Figure()
+    for k in keys:
+        n = d[f"n_{k}"]
+        name = STATUS_ZH[k] + "灯"
+        fig.add_bar(
+            x=(n / total * 100).fillna(0.0), y=d["label"], orientation="h", name=name,
+            marker_color=STATUS_COLOURS[k], text=[str(int(v)) if v else "" for v in n],
+            textposition="inside", insidetextanchor="middle", textfont=dict(color="white"),
+            customdata=n, hovertemplate="%{y}：" + name + "%{customdata}项（%{x:.0f}%）<extra></extra>",
+        )
+    # the legend stops short of the top-right corner, where the 示例数据 stamp goes
+    fig.update_layout(barmode="stack", legend=dict(orientation="h", y=1.0, x=0.86 if demo else 1.0, xanchor="right",
+                                                   yanchor="bottom", traceorder="normal"))
+    fig.update_xaxes(title="占在推进约束性目标的比例（%），条内数字为目标项数", ticksuffix="%", range=[0, 100])
+    fig.update_yaxes(automargin=True)
+    style(fig, title, height=height or _bar_height(len(d), 44, extra=190, minimum=520))
+    fig.update_layout(margin=dict(l=20, r=30, t=110))
     return add_demo_label(fig) if demo else fig

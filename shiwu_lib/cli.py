@@ -12,7 +12,7 @@ from importlib import import_module
 
 # name -> (module, function, help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "build": ("shiwu_lib.store", "cli_build", "build data/shiwu.duckdb from data/ (atomic build-and-rename)"),
+    "build": ("shiwu_lib.build", "cli_build", "build data/shiwu.duckdb from data/ (atomic build-and-rename)"),
     "serve": ("shiwu_lib.serve", "cli_serve", "serve the dashboards with Voila (default http://127.0.0.1:8866)"),
     "catalog": ("shiwu_lib.catalog", "cli_catalog", "summarise or export the target catalog"),
     "status": ("shiwu_lib.api", "cli_status", "status light of every target at a report date"),

@@ -57,7 +57,8 @@ def light_counts(statuses: Iterable[str]) -> dict[str, int]:
     return {k: sum(1 for x in s if x == k) for k in LIGHTS}
 
 
-def _span_start(period, start_year, target_year) -> int:
+def span_start(period, start_year, target_year) -> int:
+    """First year of a target window ('2023-2027' → 2023; FY targets: start_year)."""
     p = str(period or "")
     if len(p) >= 9 and p[:4].isdigit() and p[-4:].isdigit():
         return int(p[:4])
@@ -75,7 +76,7 @@ def in_play_mask(st: pd.DataFrame, report_date: date) -> pd.Series:
     """Targets whose window has begun by ``report_date`` and whose target year is its year or later."""
     if st.empty:
         return pd.Series([], dtype=bool)
-    starts = [_span_start(p, s, t) for p, s, t in zip(st["period"], st["start_year"], st["target_year"])]
+    starts = [span_start(p, s, t) for p, s, t in zip(st["period"], st["start_year"], st["target_year"])]
     starts = pd.Series(starts, index=st.index)
     return (starts <= report_date.year) & (pd.to_numeric(st["target_year"]) >= report_date.year)
 

@@ -276,6 +276,17 @@ def _to_date(d: Any) -> date:
     return date.fromisoformat(str(d)[:10])
 
 
+def window_end(period: str, target_year: int) -> date:
+    """The last day of a target window: FY/Q4 → 31 Dec, Q1 → 31 Mar, H1/Q2 → 30 Jun, Q3 → 30 Sep of
+    ``target_year``; a span 'YYYY-YYYY' → 31 Dec of its last year."""
+    p = str(period or "").strip().upper()
+    if p in _PERIOD_END:
+        m, d = _PERIOD_END[p]
+        return date(int(target_year), m, d)
+    match = _SPAN_RE.match(p)
+    return date(int(match.group(2)) if match else int(target_year), 12, 31)
+
+
 def _period_key(spec: TargetSpec) -> str:
     return str(spec.period or "").strip().upper()
 
@@ -1211,5 +1222,5 @@ def midpoint(assessments_2025: pd.DataFrame, *, check_year: int = 2025, final_ye
 __all__ = [
     "TargetSpec", "Observation", "Assessment", "time_progress", "target_window", "usable", "annual_series",
     "assess", "rank", "midpoint", "assessments_frame", "growth_from_levels", "is_full_year", "is_single_year",
-    "period_zh", "satisfies", "gap_to_target", "years_between", "KINDS", "COMPARATORS", "PCT",
+    "period_zh", "satisfies", "gap_to_target", "years_between", "window_end", "KINDS", "COMPARATORS", "PCT",
 ]

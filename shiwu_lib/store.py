@@ -13,23 +13,23 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
-import time
 from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 
 from . import paths
 
-DEFAULT_REGION = "义乌"
+DEFAULT_REGION = "义乌"   # the curated CSVs' fallback region; the plan description names it (plan.py)
 # Per-connection limits: a dashboard kernel must not take 80% of RAM and all cores.
 CONNECTION_CONFIG = {"memory_limit": "512MB", "threads": 2}
 
 CURATED_TABLES = ("projects.csv", "indicators.csv", "targets.csv", "key_tasks.csv")
 
 
-def _sql(name: str) -> str:
+def sql_text(name: str) -> str:
+    """The text of ``shiwu_lib/sql/<name>`` (schema.sql, views.sql)."""
     return resources.files("shiwu_lib").joinpath("sql", name).read_text(encoding="utf-8")
 
 
@@ -104,73 +104,34 @@ def load_curated(con: duckdb.DuckDBPyConnection, curated: Path | None = None) ->
         ORDER BY task_id""")
 
 
-def _input_fingerprint() -> str:
-    """sha256 over the curated CSVs and the archived returns: what this build was made from."""
+def input_fingerprint() -> str:
+    """sha256 over the curated tables and plan descriptions and the archived returns: what a build
+    was made from (``build_info.inputs_sha256``)."""
     h = hashlib.sha256()
-    files = sorted(paths.curated_dir().glob("*.csv")) + sorted(paths.returns_dir().glob("*"))
+    cur = paths.curated_dir()
+    files = sorted(cur.glob("*.csv")) + sorted((cur / "plans").glob("*.toml")) + sorted(paths.returns_dir().glob("*"))
     for f in files:
         h.update(f.name.encode())
         h.update(hashlib.sha256(f.read_bytes()).digest())
     return h.hexdigest()
 
 
-def _load_actuals(con: duckdb.DuckDBPyConnection, demo: bool, log) -> None:
-    from .returns import derived, published
-
-    t = time.perf_counter()
-    published.load(con)
-    n_derived = derived.load(con)  # 推算: plan quantities computed from published parts (derivations.csv)
-    log(f"  published actuals loaded, {n_derived} derived ({time.perf_counter() - t:.1f} s)")
-    try:
-        from .returns import archive
-    except ImportError:  # pragma: no cover - returns package always ships archive
-        archive = None
-    if archive is not None:
-        t = time.perf_counter()
-        archive.load(con)
-        log(f"  archived returns loaded ({time.perf_counter() - t:.1f} s)")
-    if demo:
-        from .returns import demo as demo_mod
-
-        t = time.perf_counter()
-        demo_mod.load(con)
-        log(f"  demo returns (示例数据) loaded ({time.perf_counter() - t:.1f} s)")
-    # source grade of non-published submissions (the demo generator does not set it)
-    con.execute("UPDATE submissions SET grade = source_type WHERE grade IS NULL AND source_type IN ('return', 'demo')")
+_input_fingerprint = input_fingerprint   # the name ingest's crash check used before the build steps
 
 
-def build(db_path: str | os.PathLike | None = None, demo: bool | None = None, verbose: bool = False) -> Path:
-    """Build the store from ``data/`` into ``db_path`` atomically and return its path.
-
-    >>> from shiwu_lib import store
-    >>> store.build(demo=False)          # doctest: +SKIP
-    PosixPath('.../data/shiwu.duckdb')
+def build_atomically(db_path: str | os.PathLike | None, fill: Callable[[duckdb.DuckDBPyConnection], None]) -> Path:
+    """Create a new store beside ``db_path``, let ``fill`` write it, CHECKPOINT, close and rename it over
+    ``db_path``. If ``fill`` raises, the staging file is removed and the old store stays byte-identical.
     """
-    log = (lambda msg: print(msg, file=sys.stderr)) if verbose else (lambda msg: None)
     target = Path(db_path) if db_path else paths.db_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     # Not "<db>.tmp": that is DuckDB's default temp folder name.
     staging = target.with_name(f"{target.name}.building-{os.getpid()}")
     for leftover in (staging, staging.with_name(staging.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    use_demo = demo_enabled(demo)
-    t0 = time.perf_counter()
     con = duckdb.connect(str(staging), config=dict(CONNECTION_CONFIG))
     try:
-        con.execute(_sql("schema.sql"))
-        load_curated(con)
-        log(f"  curated tables loaded ({time.perf_counter() - t0:.1f} s)")
-        _load_actuals(con, use_demo, log)
-        con.execute(_sql("views.sql"))
-        con.executemany(
-            "INSERT INTO build_info VALUES (?, ?)",
-            [
-                ("schema_version", "1"),
-                ("inputs_sha256", _input_fingerprint()),
-                ("demo_loaded", "true" if use_demo else "false"),
-                ("default_region", DEFAULT_REGION),
-            ],
-        )
+        fill(con)
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()
@@ -181,24 +142,18 @@ def build(db_path: str | os.PathLike | None = None, demo: bool | None = None, ve
     # A leftover WAL beside a replaced file makes later opens fail.
     target.with_name(target.name + ".wal").unlink(missing_ok=True)
     os.replace(staging, target)
-    log(f"built {target} in {time.perf_counter() - t0:.1f} s")
     return target
 
 
-def cli_build(args) -> int:
-    t = time.perf_counter()
-    path = build(args.db, demo=args.demo, verbose=True)
-    con = connect(path)
-    try:
-        counts = con.execute("""
-            SELECT (SELECT count(*) FROM targets), (SELECT count(*) FROM indicators),
-                   (SELECT count(*) FROM actuals WHERE source_type = 'published'),
-                   (SELECT count(*) FROM actuals WHERE source_type = 'return'),
-                   (SELECT count(*) FROM actuals WHERE source_type = 'demo')""").fetchone()
-    finally:
-        con.close()
-    print(
-        f"built {path} in {time.perf_counter() - t:.1f} s: {counts[0]} targets, {counts[1]} indicators, "
-        f"actuals: {counts[2]} published, {counts[3]} returned, {counts[4]} demo (示例数据)"
-    )
-    return 0
+def build(db_path: str | os.PathLike | None = None, demo: bool | None = None, verbose: bool = False) -> Path:
+    """Build the store from ``data/`` (the steps of :mod:`shiwu_lib.build`) and return its path.
+
+    Kept for callers of the first wave; new code calls :func:`shiwu_lib.build.run`.
+
+    >>> from shiwu_lib import store
+    >>> store.build(demo=False)          # doctest: +SKIP
+    PosixPath('.../data/shiwu.duckdb')
+    """
+    from . import build as build_steps   # the steps sit above the store: imported only when asked for
+
+    return build_steps.run(db_path, demo=demo, verbose=verbose)

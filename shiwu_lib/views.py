@@ -63,20 +63,26 @@ from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 
-from . import fmt, units
+from . import fmt, plan, progress, units
+from .assessment import quarter_end
 
 log = logging.getLogger("shiwu.views")
+
+# The plan's facts (document, years, midpoint) come from its description (shiwu_lib/plan.py).
+PLAN = plan.get()
+MID, FINAL = PLAN.midpoint_year, PLAN.final_year
+MID_SHARE = (MID - PLAN.start_year + 1) / (FINAL - PLAN.start_year + 1)   # 序时 of the midpoint date: 3/5
 
 # The light rules over a status frame live in shiwu_lib/lights.py (shared with the API, the CLI and the pack).
 from .lights import (  # noqa: E402,F401 - re-exported: pages, tests and the pack use them from here
     BEHIND_QUORUM, GREEN, GREY, LIGHTS, RED, RED_QUORUM, YELLOW, firm_in_play, in_play_mask, is_span,
-    light_counts, project_light, ranking_frame, _span_start,
+    light_counts, project_light, ranking_frame, span_start,
 )
 STATUS_COLOURS = {GREEN: "#2e9d4c", YELLOW: "#e0a800", RED: "#d63a2f", GREY: "#9aa0a6"}
 SECTION_ORDER = {"five_year": 0, "three_year": 1, "annual_2023": 2}
 KIND_ORDER = {"cumulative_flow": 0, "level": 0, "count": 1, "share": 2, "ratio": 2, "growth_rate": 3}
 TASK_STATUS_COLOURS = {"已完成": GREEN, "推进中": "#1f5fbf", "未启动": GREY, "滞后": RED}
-CONTACT = "总专班办公室（市发改局）"
+CONTACT = PLAN.office or "总专班办公室"
 
 PROJECT_LIGHT_RULE_ZH = (
     "工程总灯：取报告期内在推进的约束性目标（不含“力争”目标）中有数据的目标——"
@@ -342,24 +348,17 @@ def target_label(row) -> str:
 
 def data_known_at(db) -> date:
     """The date of the newest value in the store: pages show the data as they stand on it."""
-    v = db.con.execute("SELECT max(CAST(reported_at AS DATE)) FROM actuals WHERE region = ?", [db.region]).fetchone()[0]
-    return v if v is not None else date.today()
+    return db.latest_known_at()
 
 
 def earliest_data_quarter(db) -> date | None:
-    v = db.con.execute("SELECT min(period_end) FROM actuals WHERE region = ?", [db.region]).fetchone()[0]
-    if v is None:
-        return None
-    from .api import quarter_end
-
-    return quarter_end(v)
+    v = db.earliest_period_end()
+    return None if v is None else quarter_end(v)
 
 
 def default_report_date(db, dates: list[date]) -> date:
     """The latest quarter end for which values of that quarter exist (else the last report date)."""
-    v = db.con.execute(
-        """SELECT max(period_end) FROM actuals WHERE region = ?
-           AND period_end = last_day(period_end) AND month(period_end) IN (3, 6, 9, 12)""", [db.region]).fetchone()[0]
+    v = db.latest_quarter_with_data()
     if v is not None and v in dates:
         return v
     return dates[-1]
@@ -368,23 +367,11 @@ def default_report_date(db, dates: list[date]) -> date:
 def core_indicator_ids(db) -> set[str] | None:
     """Indicators flagged core (核心指标) by the catalog (a ``core``/``is_core`` column of
     ``indicators``), or None when the catalog does not flag them (then every indicator counts)."""
-    cols = set(db.sql("SELECT * FROM indicators LIMIT 0").columns)
-    for c in ("core", "is_core"):
-        if c in cols:
-            df = db.sql(f"SELECT indicator_id FROM indicators WHERE region = ? AND coalesce(TRY_CAST({c} AS BOOLEAN), false)",
-                        [db.region])
-            return set(df["indicator_id"]) or None
-    return None
+    return db.core_indicator_ids()
 
 
 def demo_loaded(db) -> bool:
-    try:
-        v = db.con.execute("SELECT value FROM build_info WHERE key = 'demo_loaded'").fetchone()
-        if v is not None:
-            return v[0] == "true"
-    except Exception:  # noqa: BLE001 - older stores without build_info
-        pass
-    return bool(db.con.execute("SELECT count(*) FROM actuals WHERE source_type = 'demo'").fetchone()[0])
+    return db.demo_loaded()
 
 
 def report_date_options(dates: list[date]) -> list[tuple[str, str]]:
@@ -407,7 +394,6 @@ def late_returns(db, period_label: str, today: date | None = None) -> pd.DataFra
     Columns: project_no, project, lead_unit, missing (the tables, 、-separated), deadline, overdue.
     Overdue is judged on ``today`` (default: today): a return is due 10 days after the quarter.
     """
-    from .api import quarter_end
     from .returns.common import DATA_SHEETS, DEADLINE_DAYS
 
     today = today or date.today()
@@ -415,16 +401,7 @@ def late_returns(db, period_label: str, today: date | None = None) -> pd.DataFra
     deadline = quarter_end(date(y, q * 3, 1)) + pd.Timedelta(days=DEADLINE_DAYS)
     deadline = deadline.date() if hasattr(deadline, "date") else deadline
     projects = db.projects()[["project_no", "short_zh", "lead_unit"]]
-    try:
-        from .returns.missing import missing_returns
-
-        rows = missing_returns(db.con, period_label, region=db.region, today=today)[["project_no", "sheet"]]
-    except ImportError:
-        have = db.sql("SELECT DISTINCT project_no, sheet FROM return_sheets WHERE region = ? AND period_label = ?",
-                      [db.region, period_label])
-        got = set(zip(have["project_no"].astype(int), have["sheet"]))
-        rows = pd.DataFrame([{"project_no": int(n), "sheet": s} for n in projects["project_no"] for s in DATA_SHEETS
-                             if (int(n), s) not in got], columns=["project_no", "sheet"])
+    rows = db.missing_returns(period_label, today=today)[["project_no", "sheet"]]
     order = {s: i for i, s in enumerate(DATA_SHEETS)}
     df = (rows.assign(_o=rows["sheet"].map(order)).sort_values(["project_no", "_o"])
           .groupby("project_no", sort=True)["sheet"].agg("、".join).rename("missing").reset_index())
@@ -523,7 +500,7 @@ def warm_up() -> None:
                                    "actual": pd.DataFrame({"date": [pd.Timestamp("2023-03-31")], "value": [1.0], "text": [""]}),
                                    "projection": {"x": [pd.Timestamp("2023-03-31"), pd.Timestamp("2027-12-31")], "y": [1.0, 2.0], "text": ""},
                                    "midpoint": {"x": pd.Timestamp("2025-12-31"), "y": 1.0, "text": ""},
-                                   "report_date": date(2023, 3, 31), "demo": True})]
+                                   "report_date": PLAN.first_report_date, "demo": True})]
         for f in figs:
             figure_bundle(f)
     except Exception:  # noqa: BLE001 - warming up is optional
@@ -909,7 +886,7 @@ def _start_page(name: str, title: str, subtitle: str) -> "_Page":
 
 def overview_page():
     """总览: ten project cards, the 晾晒 ranking and 催报 for a report date (default: latest quarter)."""
-    page = _start_page("overview", "义乌市“十项重大工程”进展总览", "义政办发〔2023〕15号 · 2023—2027年 · 季度晾晒")
+    page = _start_page("overview", "义乌市“十项重大工程”进展总览", f"{PLAN.document_no} · {PLAN.span_zh} · 季度晾晒")
     try:
         db = _open_db()
         try:
@@ -1031,10 +1008,10 @@ def indicator_chart_data(db, indicator: dict, targets: pd.DataFrame, st: pd.Data
                                               "text": f"按当前进度预计{int(main['target_year'])}年：{fmt.value(proj, unit) if main['kind'] != 'growth_rate' else fmt.percent(proj)}"}
         # the 2025 midpoint target: a 2025 span target, else the firm path's value at end-2025
         t25 = spans[(spans["target_year"] == 2025) & ~spans["stretch"].astype(bool)]
-        mid_x = pd.Timestamp(2025, 12, 31)
+        mid_x = pd.Timestamp(PLAN.midpoint_date)
         if len(t25):
             v = in_unit(t25.iloc[0])
-            data["midpoint"] = {"x": mid_x, "y": v, "text": f"2025年目标：{fmt.target_text(v, unit, t25.iloc[0]['comparator'])}"}
+            data["midpoint"] = {"x": mid_x, "y": v, "text": f"{MID}年目标：{fmt.target_text(v, unit, t25.iloc[0]['comparator'])}"}
         else:
             p = next((p for p in data["paths"] if not p["stretch"] and len(p["x"]) == 2), None)
             if p is not None and int(main["target_year"]) > 2025 and main["kind"] != "growth_rate":
@@ -1042,7 +1019,7 @@ def indicator_chart_data(db, indicator: dict, targets: pd.DataFrame, st: pd.Data
                 frac = (mid_x - x0) / (x1 - x0)
                 if 0 < frac < 1:
                     v = p["y"][0] + (p["y"][1] - p["y"][0]) * frac
-                    data["midpoint"] = {"x": mid_x, "y": v, "text": f"2025年末序时目标（{frac:.0%}）：{fmt.value(v, unit)}"}
+                    data["midpoint"] = {"x": mid_x, "y": v, "text": f"{MID}年末序时目标（{frac:.0%}）：{fmt.value(v, unit)}"}
         srow = stt.loc[main["target_id"]] if main["target_id"] in stt.index else None
         if srow is not None:
             data["subtitle"] = f"{fmt.status_zh(srow['status'])} · {srow['reason']}"
@@ -1071,13 +1048,11 @@ def indicator_chart_data(db, indicator: dict, targets: pd.DataFrame, st: pd.Data
         if pts:
             data["actual"] = pd.DataFrame(pts)
             data["demo"] = bool((acts["source_type"] == "demo").any())
-        from .progress import _PERIOD_END
-
         xs, ys, texts = [], [], []
         for _, t in targets.sort_values(["target_year", "target_id"]).iterrows():
-            m, d = _PERIOD_END.get(str(t["period"]).upper(), (12, 31))
+            end = progress.window_end(t["period"] if "-" not in str(t["period"]) else "FY", int(t["target_year"]))
             v = in_unit(t)
-            xs.append(pd.Timestamp(int(t["target_year"]), m, d))
+            xs.append(pd.Timestamp(end))
             ys.append(v)
             texts.append(f"{fmt.span_zh(t['period'], int(t['target_year']))}目标：{fmt.target_text(v, unit, t['comparator'], bool(t['stretch']))}")
         data["annual"].append({"name": "年度目标", "x": xs, "y": ys, "text": texts})
@@ -1127,29 +1102,12 @@ def chart_indicators(targets: pd.DataFrame) -> list[str]:
 
 def tasks_frame(db, project_no: int, report_date: date) -> pd.DataFrame:
     """Key tasks with their latest progress row for periods up to the report date."""
-    return db.sql(
-        """WITH tp AS (
-               SELECT * FROM task_progress
-               WHERE region = ? AND project_no = ? AND period_label <= ?
-               QUALIFY row_number() OVER (PARTITION BY region, project_no, task_id
-                                          ORDER BY period_label DESC, reported_at DESC) = 1)
-           SELECT coalesce(k.task_id, tp.task_id) AS task_id, k.seq, k.year, k.text_zh, tp.period_label, tp.status,
-                  tp.progress_pct, tp.progress_text, tp.due, tp.lead_unit, tp.partner_units, tp.source_type
-           FROM (SELECT * FROM key_tasks WHERE region = ? AND project_no = ?) k
-           FULL OUTER JOIN tp ON tp.task_id = k.task_id
-           ORDER BY k.year NULLS LAST, k.seq NULLS LAST, 1""",
-        [db.region, int(project_no), fmt.quarter_label(report_date), db.region, int(project_no)])
+    return db.task_progress(project_no, fmt.quarter_label(report_date))
 
 
 def problems_frame(db, project_no: int, report_date: date) -> pd.DataFrame:
     """The problem list (问题销号) as it stood at the report date: the latest row per problem."""
-    return db.sql(
-        """SELECT * FROM problems
-           WHERE region = ? AND project_no = ? AND period_label <= ?
-           QUALIFY row_number() OVER (PARTITION BY region, project_no, problem_id
-                                      ORDER BY period_label DESC, reported_at DESC) = 1
-           ORDER BY struck_off, due NULLS LAST, problem_id""",
-        [db.region, int(project_no), fmt.quarter_label(report_date)])
+    return db.problems(project_no, fmt.quarter_label(report_date))
 
 
 def source_cell(is_demo, source_types="", derived=False) -> str:
@@ -1187,7 +1145,7 @@ def targets_sections(st: pd.DataFrame, report_date: date) -> str:
         return empty_state("该工程没有量化目标。")
     st = st.assign(_s=st["section"].map(SECTION_ORDER).fillna(9), _span=[0 if is_span(p) else 1 for p in st["period"]])
     st = st.sort_values(["_s", "_span", "target_year", "stretch", "target_id"])
-    starts = pd.Series([_span_start(p, a, b) for p, a, b in zip(st["period"], st["start_year"], st["target_year"])], index=st.index)
+    starts = pd.Series([span_start(p, a, b) for p, a, b in zip(st["period"], st["start_year"], st["target_year"])], index=st.index)
     ended = pd.to_numeric(st["target_year"]) < report_date.year
     future = starts > report_date.year
     play = ~ended & ~future
@@ -1208,7 +1166,7 @@ def targets_sections(st: pd.DataFrame, report_date: date) -> str:
 def midpoint_with_demo(db, known_at: date, project_no: int | None = None) -> pd.DataFrame:
     """``db.midpoint_check`` with the data as known at ``known_at`` plus an ``is_demo`` column."""
     mp = db.midpoint_check(project_no=project_no, as_of=known_at).copy()
-    st = db.status(as_of=min(known_at, date(2025, 12, 31)), project_no=project_no, known_at=known_at)
+    st = db.status(as_of=min(known_at, PLAN.midpoint_date), project_no=project_no, known_at=known_at)
     demo_ids = set(st.loc[st["is_demo"].fillna(False).astype(bool), "target_id"])
     mp["is_demo"] = mp["target_id"].isin(demo_ids)
     return mp
@@ -1221,14 +1179,14 @@ def _midpoint_rows_table(mp: pd.DataFrame, with_project: bool = False) -> str:
     cols += [
         ("目标", lambda r: esc(str(r["metric_zh"])) + ("（力争）" if bool(r.get("stretch")) and "力争" not in str(r["metric_zh"]) else "")),
         ("目标值", lambda r: esc(target_label(r))),
-        ("2025年末实际", lambda r: esc(actual_text(r)), True),
+        (f"{MID}年末实际", lambda r: esc(actual_text(r)), True),
     ]
     return cols
 
 
 def _midpoint_tables(mp: pd.DataFrame, with_project: bool = False) -> str:
     if mp.empty:
-        return empty_state("没有2025年目标或2027年目标。")
+        return empty_state(f"没有{MID}年目标或{FINAL}年目标。")
     base = _midpoint_rows_table(mp, with_project)
     t25 = mp[mp["check"] == "target_2025"]
     t27 = mp[mp["check"] == "span_2027"]
@@ -1261,16 +1219,16 @@ def _midpoint_tables(mp: pd.DataFrame, with_project: bool = False) -> str:
     if len(t25):
         n_met = int((t25["met"] == True).sum())  # noqa: E712
         n_miss = int((t25["met"] == False).sum())  # noqa: E712
-        parts.append(f'<h3>2025年目标完成情况（{len(t25)}项：完成{n_met}项，未完成{n_miss}项，'
+        parts.append(f'<h3>{MID}年目标完成情况（{len(t25)}项：完成{n_met}项，未完成{n_miss}项，'
                      f'暂无数据{len(t25) - n_met - n_miss}项）</h3>')
         parts.append(html_table(t25, base + [("是否完成", met_cell), ("差距", gap_cell, True),
                                              ("说明", lambda r: esc(str(r["reason_zh"] or ""))), ("来源", demo_cell)],
                                 attrs='data-table="midpoint-2025"'))
     if len(t27):
         n_ok = int((t27["on_track"] == True).sum())  # noqa: E712
-        parts.append(f'<h3>2027年目标中期进度（{len(t27)}项，{n_ok}项达到序时进度）</h3>')
+        parts.append(f'<h3>{FINAL}年目标中期进度（{len(t27)}项，{n_ok}项为绿灯：达到序时进度且预计如期完成）</h3>')
         parts.append(html_table(t27, base + [
-            ("2025年末完成", lambda r: esc(fmt.share(r["completion"])) if r["kind"] != "growth_rate" else "—", True),
+            (f"{MID}年末完成", lambda r: esc(fmt.share(r["completion"])) if r["kind"] != "growth_rate" else "—", True),
             ("应达到", lambda r: esc(fmt.share(r["expected_progress"])) if r["kind"] != "growth_rate" else "达到目标增速", True),
             ("快(+)/慢(−)", lambda r: esc(fmt.signed_pp(r["midpoint_ahead_pp"])) if r["kind"] != "growth_rate" else gap_cell(r), True),
             ("判断", track_cell), ("说明", lambda r: esc(str(r["reason_zh"] or ""))), ("来源", demo_cell)],
@@ -1335,8 +1293,7 @@ def _project_body(page: _Page, project_no: int, report_date: date) -> list:
         proj = db.projects().set_index("project_no").loc[int(project_no)]
         st = db.status(as_of=report_date, project_no=project_no, known_at=known)
         targets = db.targets(project_no)
-        inds = db.sql("SELECT * FROM indicators WHERE region = ? AND indicator_id IN (SELECT DISTINCT indicator_id FROM targets "
-                      "WHERE region = ? AND project_no = ?)", [db.region, db.region, int(project_no)])
+        inds = db.indicators(project_no)
         mp = midpoint_with_demo(db, known, project_no)
         eq = earliest_data_quarter(db)
         first_q = fmt.quarter_zh(eq) if eq else ""
@@ -1382,8 +1339,8 @@ def _project_body(page: _Page, project_no: int, report_date: date) -> list:
                                    demo=bool(g["is_demo"].fillna(False).astype(bool).any()))
         out.append(page.figure(fig))
 
-    out.append(page.html("<h2>指标走势（2023—2027年）</h2>"
-                         '<div class="shiwu-note">实线：目标路径；虚线：“力争”目标；点线：按当前进度预计；星号：2025年中期目标；'
+    out.append(page.html(f"<h2>指标走势（{PLAN.span_zh}）</h2>"
+                         f'<div class="shiwu-note">实线：目标路径；虚线：“力争”目标；点线：按当前进度预计；星号：{MID}年中期目标；'
                          "红色竖线：报告期。鼠标悬停可查看数值、单位、期别和来源。</div>"))
     if order:
         loading = '<div class="shiwu-page"><div class="shiwu-note" data-loading="trajectory">正在生成走势图…</div></div>'
@@ -1399,7 +1356,7 @@ def _project_body(page: _Page, project_no: int, report_date: date) -> list:
 
     out.append(page.html("<h2>目标一览</h2>" + legend_html() + targets_sections(st, report_date)))
 
-    out.append(page.html("<h2>2025年中期评估</h2>" + _midpoint_tables(mp)))
+    out.append(page.html(f"<h2>{MID}年中期评估</h2>" + _midpoint_tables(mp)))
 
     out.append(page.html("<h2>重点任务进度</h2>" + (_tasks_table(tasks) if len(tasks) else empty_state("尚无重点任务。"))))
     n_open = int((~problems["struck_off"].astype(bool)).sum()) if len(problems) else 0
@@ -1436,7 +1393,7 @@ def _fill_trajectories(page: _Page, slots: list, project_no: int, order: list[st
 
 def project_page():
     """工程详情: one project (``?project=N``, selector), its targets, charts, tasks and problems."""
-    page = _start_page("project", "“十项重大工程” 工程详情", "五年目标轨迹 · 距目标差距 · 2025年中期评估 · 重点任务 · 问题销号")
+    page = _start_page("project", "“十项重大工程” 工程详情", f"五年目标轨迹 · 距目标差距 · {MID}年中期评估 · 重点任务 · 问题销号")
     params = query_params()
     try:
         db = _open_db()
@@ -1491,13 +1448,13 @@ def _midpoint_body(page: _Page) -> list:
         db.close()
     any_demo = bool(mp["is_demo"].any())
     out = []
-    head = (f'<div class="shiwu-note" data-known-at="{known.isoformat()}">评估时点：2025年12月31日（时间过去60%）；'
-            f"数据截至{fmt.date_zh(known)}（含2026年发布的2025年全年数据）。</div>")
+    head = (f'<div class="shiwu-note" data-known-at="{known.isoformat()}">评估时点：{fmt.date_zh(PLAN.midpoint_date)}（时间过去{MID_SHARE:.0%}）；'
+            f"数据截至{fmt.date_zh(known)}（含{MID + 1}年发布的{MID}年全年数据）。</div>")
     if any_demo:
         head += f'<div class="shiwu-banner">{demo_badge()} 本页部分数值来自演示用的部门报表示例数据，并非真实统计。</div>'
     out.append(page.html(head))
-    if known < date(2025, 12, 31):
-        out.append(page.html(empty_state(f"2025年尚未结束或尚无2025年全年数据：当前数据截至{fmt.date_zh(known)}，以下为截至该日的进度。")))
+    if known < PLAN.midpoint_date:
+        out.append(page.html(empty_state(f"{MID}年尚未结束或尚无{MID}年全年数据：当前数据截至{fmt.date_zh(known)}，以下为截至该日的进度。")))
     t25 = mp[mp["check"] == "target_2025"]
     t27 = mp[mp["check"] == "span_2027"]
     firm25 = t25[~t25["stretch"].astype(bool)]
@@ -1508,9 +1465,9 @@ def _midpoint_body(page: _Page) -> list:
     n_behind = int((firm27["on_track"] == False).sum())  # noqa: E712
     out.append(page.html(
         '<div class="shiwu-cards" style="grid-template-columns:repeat(4,minmax(0,1fr))" data-summary="midpoint">'
-        f'<div class="shiwu-card" data-kpi="met-2025" style="border-top-color:{STATUS_COLOURS[GREEN]}"><div class="shiwu-metric">2025年目标已完成</div><div class="shiwu-big">{n_met}项</div><div class="shiwu-small">约束性目标共{len(firm25)}项</div></div>'
-        f'<div class="shiwu-card" data-kpi="missed-2025" style="border-top-color:{STATUS_COLOURS[RED]}"><div class="shiwu-metric">2025年目标未完成</div><div class="shiwu-big">{n_miss}项</div><div class="shiwu-small">暂无数据{len(firm25) - n_met - n_miss}项</div></div>'
-        f'<div class="shiwu-card" data-kpi="ontrack-2027" style="border-top-color:{STATUS_COLOURS[GREEN]}"><div class="shiwu-metric">2027年目标达到序时（≥60%）</div><div class="shiwu-big">{n_ok}项</div><div class="shiwu-small">约束性目标共{len(firm27)}项</div></div>'
+        f'<div class="shiwu-card" data-kpi="met-2025" style="border-top-color:{STATUS_COLOURS[GREEN]}"><div class="shiwu-metric">{MID}年目标已完成</div><div class="shiwu-big">{n_met}项</div><div class="shiwu-small">约束性目标共{len(firm25)}项</div></div>'
+        f'<div class="shiwu-card" data-kpi="missed-2025" style="border-top-color:{STATUS_COLOURS[RED]}"><div class="shiwu-metric">{MID}年目标未完成</div><div class="shiwu-big">{n_miss}项</div><div class="shiwu-small">暂无数据{len(firm25) - n_met - n_miss}项</div></div>'
+        f'<div class="shiwu-card" data-kpi="ontrack-2027" style="border-top-color:{STATUS_COLOURS[GREEN]}"><div class="shiwu-metric">{FINAL}年目标绿灯（达到序时且预计如期完成）</div><div class="shiwu-big">{n_ok}项</div><div class="shiwu-small">约束性目标共{len(firm27)}项</div></div>'
         f'<div class="shiwu-card" data-kpi="behind-2027" style="border-top-color:{STATUS_COLOURS[RED]}"><div class="shiwu-metric">2027年目标落后序时</div><div class="shiwu-big">{n_behind}项</div><div class="shiwu-small">暂无数据{len(firm27) - n_ok - n_behind}项</div></div>'
         "</div>"))
     c = t27[(t27["kind"] != "growth_rate") & t27["completion"].notna()].copy()

@@ -54,11 +54,13 @@ def test_as_of_reproduces_what_was_known_then(hand_db):
     db_path, tid = hand_db
     with sw.open(db_path) as db:
         # 2024-02-01: only the first vintage (400) is known. 400 / 2000 = 20 %; 2023 is 12 of 60 months = 20 %.
-        early = row(db.status(as_of="2024-02-01", project_no=1), tid)
+        early = row(db.status(as_of="2024-02-01", project_no=1, known_at="2024-02-01"), tid)
         assert early.latest_actual == pytest.approx(400.0)
         assert early.completion == pytest.approx(400 / 2000)
+        # by default a report date is judged with the newest vintage in the store: the revision counts
+        assert row(db.status(as_of="2024-02-01", project_no=1), tid).latest_actual == pytest.approx(420.0)
         # 2024-06-01: the revision (420, reported 2024-03-01) replaced it; the old row is still in the table.
-        later = row(db.status(as_of="2024-06-01", project_no=1), tid)
+        later = row(db.status(as_of="2024-06-01", project_no=1, known_at="2024-06-01"), tid)
         assert later.latest_actual == pytest.approx(420.0)
         assert later.completion == pytest.approx(420 / 2000)
         both = db.sql("SELECT value FROM actuals WHERE submission_id = 'hand' AND period_label = '2023' ORDER BY reported_at")

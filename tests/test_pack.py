@@ -56,7 +56,8 @@ def engine(db):
     lights = {int(n): views.project_light(play.loc[play["project_no"] == n, "status"]) for n in rank.index}
     mp = db.midpoint_check(as_of=known)
     return {"known": known, "st": st, "play": play, "rank": rank, "lights": lights, "mp": mp,
-            "projects": db.projects().set_index("project_no")}
+            "projects": db.projects().set_index("project_no"), "ranking": db.ranking(as_of=AS_OF, known_at=known),
+            "core": views.core_indicator_ids(db)}
 
 
 @pytest.fixture(scope="module")
@@ -77,10 +78,15 @@ def test_pack_files_exist(pack):
     assert pack.briefing_txt.name == "动态简报_2025年四季度.txt"
     for f in pack.files:
         assert f.exists() and f.stat().st_size > 0, f
-    kinds = sorted((c.kind, c.project_no or 0) for c in pack.charts)
+    kinds = sorted(set((c.kind, c.project_no or 0) for c in pack.charts))
     assert kinds == sorted([("ranking", 0), ("status_share", 0), ("midpoint", 0)]
                            + [(k, n) for n in CHART_PROJECTS for k in ("gap", "trajectory")])
     assert pack.demo, "the test store carries demo data"
+    assert pack.deck.name == "季度分析会_2025年四季度.pptx"
+    assert pack.briefing_docx.name == "动态简报_2025年四季度.docx"
+    for c in pack.charts:  # every chart as PNG and SVG; a split list is numbered _1 … _n
+        assert c.svg is not None and c.svg.exists() and c.svg.read_bytes().lstrip()[:200].find(b"<svg") >= 0, c.svg
+        assert (c.parts == 1) == (not c.path.stem.endswith(f"_{c.part}")), c.path
 
 
 def test_pngs_are_pngs_of_the_expected_size_and_not_blank(pack):
@@ -91,7 +97,7 @@ def test_pngs_are_pngs_of_the_expected_size_and_not_blank(pack):
         with Image.open(c.path) as im:
             assert im.format == "PNG"
             assert im.size == (c.width, c.height), (c.path, im.size)
-            assert im.size[0] == 2560 and im.size[1] >= 1000
+            assert im.size == (2560, 1440), "slide-shaped (16:9) and at least 1920 px wide"
             grey = im.convert("L")
             lo, hi = grey.getextrema()
             assert hi - lo > 100, f"{c.path} looks blank"
@@ -124,10 +130,12 @@ def _header_map(ws, row=4) -> dict[str, int]:
 
 def test_workbook_summary_equals_engine_ranking(workbook, engine):
     from shiwu_lib import pack as pk
+    from shiwu_lib import views
 
     assert workbook.sheetnames[0] == "晾晒总表"
     assert {"中期评估", "数据说明"} <= set(workbook.sheetnames)
-    assert len(workbook.sheetnames) == 13
+    assert len(workbook.sheetnames) == 15
+    assert {"重点任务进度表", "问题销号进度表"} <= set(workbook.sheetnames)
     ws = workbook["晾晒总表"]
     h = _header_map(ws)
     rank, projects = engine["rank"], engine["projects"]
@@ -138,6 +146,7 @@ def test_workbook_summary_equals_engine_ranking(workbook, engine):
         e = rank.loc[no]
         seen.add(no)
         assert row[h["排名"] - 1].value == int(e["rank"])
+        assert row[h["位次变化"] - 1].value == views.rank_change_text(engine["ranking"].set_index("project_no").loc[no, "rank_change"])
         assert row[h["牵头单位"] - 1].value == projects.loc[no, "lead_unit"]
         assert row[h["在推进约束性目标（项）"] - 1].value == int(e["n_targets"])
         for col, key in (("绿灯（项）", "n_green"), ("黄灯（项）", "n_yellow"), ("红灯（项）", "n_red"), ("灰灯（项）", "n_grey")):
@@ -210,35 +219,42 @@ def test_workbook_print_setup(workbook):
         assert "示例数据" in (ws["A3"].value or ""), f"{ws.title}: demo values, the title rows must say so"
 
 
-def test_libreoffice_converts_the_workbook_to_pdf(pack):
+def test_libreoffice_converts_deck_workbook_and_docx_to_pdf(pack):
+    """One headless LibreOffice run converts the three documents; pdftoppm renders their first pages
+    (kept in test-artifacts/pack/pdf/ for a human to look at)."""
     if not Path(SOFFICE).exists():
-        pytest.fail(f"{SOFFICE} missing: run `make test` (it installs libreoffice-calc-nogui)")
+        pytest.fail(f"{SOFFICE} missing: run `make test` (it installs LibreOffice calc, impress and writer)")
     out = pack.out_dir / "pdf"
     out.mkdir(exist_ok=True)
     profile = Path(f"/tmp/lo-profile-{os.getpid()}")
+    docs = [pack.xlsx, pack.deck, pack.briefing_docx]
     try:
         proc = subprocess.run(
             [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-             "--outdir", str(out), str(pack.xlsx)],
-            capture_output=True, text=True, timeout=180)
+             "--outdir", str(out), *map(str, docs)],
+            capture_output=True, text=True, timeout=240)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
-    pdf = out / (pack.xlsx.stem + ".pdf")
-    assert proc.returncode == 0 and pdf.exists(), proc.stdout + proc.stderr
-    assert pdf.stat().st_size > 10_000 and pdf.read_bytes()[:5] == b"%PDF-"
+    pdfs = [out / (d.stem + ".pdf") for d in docs]
+    for pdf in pdfs:
+        assert proc.returncode == 0 and pdf.exists(), proc.stdout + proc.stderr
+        assert pdf.stat().st_size > 10_000 and pdf.read_bytes()[:5] == b"%PDF-"
     if not shutil.which("pdftoppm"):  # poppler-utils not installed: only the rendering step is skipped
         return
-    subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "2", str(pdf), str(out / "page")],
-                   check=True, timeout=120)
     from PIL import Image
 
-    pages = sorted(out.glob("page-*.png"))
-    assert pages, "pdftoppm rendered nothing"
-    with Image.open(pages[0]) as im:
-        w, h = im.size
-        assert w > h, "page 1 is not landscape"
-        lo, hi = im.convert("L").getextrema()
-        assert hi - lo > 100, "page 1 is blank"
+    for pdf, name, landscape in zip(pdfs, ("xlsx", "deck", "docx"), (True, True, False)):
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "3", str(pdf), str(out / name)],
+                       check=True, timeout=120)
+        pages = sorted(out.glob(f"{name}-*.png"))
+        assert pages, f"pdftoppm rendered nothing for {pdf.name}"
+        with Image.open(pages[0]) as im:
+            w, h = im.size
+            assert (w > h) == landscape, (pdf.name, im.size)
+            if name == "deck":
+                assert abs(w / h - 16 / 9) < 0.02, "the deck is 16:9"
+            lo, hi = im.convert("L").getextrema()
+            assert hi - lo > 100, f"{pdf.name}: page 1 is blank"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -313,7 +329,11 @@ def test_cli_pack_prints_the_files(built_db, tmp_path, capsys):
     assert pk.cli_pack(args) == 0
     printed = capsys.readouterr().out
     files = [Path(line.strip()) for line in printed.splitlines() if line.startswith("  ")]
-    assert len(files) == 6  # 3 overview charts, the workbook, the briefing .md and .txt
+    charts = [f for f in files if f.suffix in (".png", ".svg")]
+    # the overview charts (ranking, light shares, the midpoint split over parts) as PNG + SVG;
+    # the workbook, the briefing .md/.txt/.docx and the deck
+    assert len(charts) >= 6 and len(charts) % 2 == 0 and not any(f.name.startswith("p0") for f in charts)
+    assert sorted(f.suffix for f in files if f not in charts) == [".docx", ".md", ".pptx", ".txt", ".xlsx"]
     for f in files:
         assert f.exists() and f.parent == out
     assert "2025年四季度" in printed and "示例数据" in printed
@@ -335,3 +355,196 @@ def test_pack_before_the_midpoint_says_in_progress(db, tmp_path):
     verdicts = {row[12] for row in ws.iter_rows(min_row=5, values_only=True) if isinstance(row[0], int)}
     assert verdicts and verdicts <= {"已提前完成", "推进中", "暂无数据"}
     assert "截至2024年6月30日" in ws["A1"].value
+
+
+# ----------------------------------------------------------------------------------------------
+# the deck, the DOCX, the annex 4/5 sheets, formula injection, 数据说明
+# ----------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def deck(pack):
+    from pptx import Presentation
+
+    return Presentation(str(pack.deck))
+
+
+def _slide_text(slide) -> str:
+    parts = []
+    for sh in slide.shapes:
+        if sh.has_text_frame and sh.text_frame.text:
+            parts.append(sh.text_frame.text)
+        if getattr(sh, "has_table", False) and sh.has_table:
+            parts.extend("\t".join(c.text for c in row.cells) for row in sh.table.rows)
+    return "\n".join(parts)
+
+
+def test_deck_is_16_9_with_every_project_and_pictures(deck, pack, engine):
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+    from pptx.util import Inches
+
+    assert abs(deck.slide_width / deck.slide_height - 16 / 9) < 0.01
+    texts = [_slide_text(s) for s in deck.slides]
+    n_mid = sum(1 for c in pack.charts if c.kind == "midpoint")
+    play = engine["play"]
+    n_target_slides = sum(1 for n in engine["projects"].index
+                          if play[(play["project_no"] == n) & play["status"].isin(["red", "yellow"])].shape[0])
+    # title, overview, ranking table, ranking chart, 10 project slides + one per project with red/yellow
+    # targets, the midpoint summary and its charts, 数据说明 (+ the sources used); late returns when any
+    expected = 4 + 10 + n_target_slides + 1 + n_mid + 1
+    assert expected <= len(deck.slides) <= expected + 2, len(deck.slides)
+    assert "2025年四季度" in texts[0] and "2025年12月31日" in texts[0] and "示例数据" in texts[0]
+    for no, p in engine["projects"].iterrows():
+        assert any(f"（{'一二三四五六七八九十'[no - 1] if no < 10 else '十'}）{p['name_zh']}" in t for t in texts), p["name_zh"]
+    pictures = {i: [sh for sh in s.shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE] for i, s in enumerate(deck.slides)}
+    assert sum(len(v) for v in pictures.values()) >= len([c for c in pack.charts if c.kind != "gap"])
+    for i, pics in pictures.items():  # pictures sized for the slide: inside it, not stretched
+        for pic in pics:
+            assert pic.left >= 0 and pic.top >= 0, i
+            assert pic.left + pic.width <= deck.slide_width and pic.top + pic.height <= deck.slide_height + Inches(0.01), i
+            assert abs(pic.width / pic.height - 16 / 9) < 0.02
+    for no in CHART_PROJECTS:  # the project slide of a charted project shows its trajectory
+        i = next(i for i, t in enumerate(texts) if t.startswith(f"（{'一二三四五六七八九十'[no - 1]}）"))
+        assert pictures[i], f"project {no}: no picture"
+    # native, editable tables (ranking, midpoint, targets)
+    assert sum(1 for s in deck.slides for sh in s.shapes if getattr(sh, "has_table", False) and sh.has_table) >= 12
+
+
+def test_deck_numbers_equal_the_assessment(deck, engine):
+    """Three numbers (and the ranking table) on the deck equal db.status / db.ranking for that date."""
+    from shiwu_lib import fmt, views
+
+    st, play = engine["st"], engine["play"]
+    texts = [_slide_text(s) for s in deck.slides]
+    ov = texts[1]
+    assert re.search(r"量化目标（项）\n(\d+)", ov).group(1) == str(len(st))
+    assert re.search(r"报告期在推进的约束性目标（项）\n(\d+)", ov).group(1) == str(len(play))
+    n_red_projects = sum(1 for v in engine["lights"].values() if v == "red")
+    assert re.search(r"红灯工程（个）\n(\d+)", ov).group(1) == str(n_red_projects)
+    # the ranking table: rank, 位次变化 and score of each project
+    rk = engine["ranking"].set_index("project_no")
+    rows = [line.split("\t") for line in texts[2].splitlines() if line.count("\t") >= 10][1:]
+    assert len(rows) == 10
+    for cells in rows:
+        no = next(n for n, p in engine["projects"].iterrows() if cells[2] == f"{fmt.cn_number(n)} {p['short_zh']}")
+        assert int(cells[0]) == int(rk.loc[no, "rank"])
+        assert cells[1] == views.rank_change_text(rk.loc[no, "rank_change"])
+        assert cells[4] == fmt.signed_pp(rk.loc[no, "score_pp"]).replace("个百分点", "")
+    # project 一's headline: completion and pp against 序时 as the engine has them
+    head = views.choose_headline(st[st["project_no"] == 1], R, engine["core"])
+    t1 = next(t for t in texts if t.startswith("（一）"))
+    assert f"完成目标的{fmt.share(head['completion'])}，{fmt.ahead_pp(head['ahead_pp'])}" in t1
+
+
+def test_deck_red_and_yellow_targets_carry_reason_and_time_progress(deck, engine):
+    from shiwu_lib import fmt
+
+    play = engine["play"]
+    texts = [_slide_text(s) for s in deck.slides]
+    for no in (1, 5):
+        ry = play[(play["project_no"] == no) & play["status"].isin(["red", "yellow"])]
+        if ry.empty:
+            continue
+        short = engine["projects"].loc[no, "short_zh"]
+        t = next(t for t in texts if t.startswith(f"（{fmt.cn_number(no)}）{short}：红灯、黄灯目标"))
+        rows = [line.split("\t") for line in t.splitlines() if line.count("\t") == 6][1:]
+        assert rows
+        for cells in rows:
+            e = ry[ry["metric_zh"] == cells[0]].iloc[0]
+            assert cells[6] == e["reason"], "the reason is the engine's sentence verbatim"
+            if e["kind"] != "growth_rate":
+                assert cells[4].startswith(f"{fmt.share(e['time_progress'])}（{fmt.date_zh(e['time_progress_date'])}）")
+
+
+def test_docx_has_the_briefing_text_and_pictures(pack):
+    from docx import Document
+
+    from shiwu_lib import pack as pk
+
+    md = pack.briefing_md.read_text(encoding="utf-8")
+    doc = Document(str(pack.briefing_docx))
+    text = pk.docx_text(pack.briefing_docx)
+    expected = [re.sub(r"^(#+ |> |- )", "", line).replace("**", "") for line in md.splitlines()
+                if line.strip() and not line.startswith("![")]
+    got = [p.text for p in doc.paragraphs if p.text and not p.text.startswith("图：")]
+    assert got[: len(expected)] == expected, "the DOCX carries the Markdown's text, paragraph by paragraph"
+    assert len(doc.inline_shapes) == len(pack.charts)
+    assert "示例数据" in text and "共有量化目标" in text
+    rfonts = doc.styles["Normal"].element.rPr.rFonts
+    assert rfonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "宋体"
+
+
+def test_workbook_annex_4_and_5_sheets(workbook, pack, db):
+    ws = workbook["重点任务进度表"]
+    h = _header_map(ws)
+    for col in ("序号", "重点工作", "完成时限", "牵头单位", "配合单位", "进展情况", "完成进度", "状态"):
+        assert col in h, col
+    rows = [r for r in ws.iter_rows(min_row=5, values_only=True) if isinstance(r[0], int)]
+    tasks = sum(len(db.task_progress(n, "2025Q4")) for n in range(1, 11)) if hasattr(db, "task_progress") else None
+    assert rows and (tasks is None or len(rows) == tasks)
+    ws = workbook["问题销号进度表"]
+    h = _header_map(ws)
+    for col in ("序号", "问题清单", "销号时限", "进展情况", "责任单位", "是否销号"):
+        assert col in h, col
+    rows = [r for r in ws.iter_rows(min_row=5, values_only=True) if isinstance(r[0], int)]
+    assert rows and {r[h["是否销号"] - 1] for r in rows} <= {"已销号", "未销号"}
+
+
+def test_texts_from_returns_never_act_as_formulas(db, tmp_path):
+    from openpyxl import load_workbook
+
+    from shiwu_lib import pack as pk
+
+    evil = ["=HYPERLINK(\"http://x\",\"y\")", " =1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=1", "\r=1", "\u3000=1"]
+    tasks = pd.DataFrame([{"project_no": 1, "task_id": f"t{i}", "seq": i, "year": 2025, "text_zh": e,
+                           "period_label": "2025Q4", "status": "推进中", "progress_pct": 50.0, "progress_text": e,
+                           "due": "2025年12月31日", "lead_unit": e, "partner_units": e, "source_type": "return"}
+                          for i, e in enumerate(evil)])
+    problems = pd.DataFrame([{"project_no": 2, "problem_id": f"q{i}", "period_label": "2025Q4", "problem_text": e,
+                              "due": None, "progress_text": e, "responsible": e, "struck_off": False,
+                              "source_type": "return"} for i, e in enumerate(evil)])
+    data = pk.load(db, AS_OF, tasks=tasks, problems=problems)
+    path = tmp_path / "evil.xlsx"
+    pk.write_workbook(data, path)
+    wb = load_workbook(path)
+    for name in ("重点任务进度表", "问题销号进度表"):
+        cells = [c for row in wb[name].iter_rows(min_row=5) for c in row]
+        assert all(c.data_type != "f" for c in cells), name
+        texts = [c.value for c in cells if isinstance(c.value, str)]
+        assert not [t for t in texts if re.match(r"^[\s\u3000]*[=+\-@\t\r]", t)], name
+        assert sum(1 for t in texts if t.startswith("'")) >= len(evil) * 3
+
+
+def test_data_notes_name_sources_in_chinese(workbook, engine, db):
+    ws = workbook["数据说明"]
+    text = "\n".join(str(c.value) for row in ws.iter_rows(min_row=5) for c in row if c.value)
+    for leak in ("repost on", "mirror of", "inferred", "machine-translated", "third-party", "cites ", "excerpt"):
+        assert leak not in text, leak
+    assert "义乌是哪个省的城市 (" not in text
+    for grade in ("官方统计", "政府报告", "新闻媒体", "转载"):
+        assert grade in text
+    pub = db.published_sources(known_at=engine["known"])
+    lines = [c.value for c in ws["B"] if isinstance(c.value, str) and ("：《" in c.value or c.value.startswith("本系统推算"))]
+    assert len(lines) == len(pub)
+    assert "中国新闻网/浙江新闻：《今年上半年义乌GDP增长6.5% 超浙江全省增速》，2022年7月28日，新闻媒体" in text
+
+
+def test_chart_labels_do_not_double_the_year(db):
+    from shiwu_lib import pack as pk
+    from shiwu_lib.pack import images
+
+    data = pk.load(db, AS_OF)
+    for no in range(1, 11):
+        g = images.gap_frame(data, no)
+        for lab in g.get("label", []):
+            assert len(re.findall(r"（[^（）]*\d{4}", lab)) <= 1, lab
+            assert "…（" not in lab or re.search(r"…（\d{4}年）", lab), lab
+    assert len(images.midpoint_figures(data)) >= 2, "the 2027 targets are split over several charts"
+
+
+def test_pack_for_a_date_without_data_says_so_in_one_line(built_db, capsys):
+    from shiwu_lib import pack as pk
+
+    args = argparse.Namespace(as_of="2022-12-31", out=None, db=str(built_db), projects=[])
+    assert pk.cli_pack(args) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "没有数据" in err
