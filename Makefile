@@ -40,10 +40,12 @@ serve: build
 test: setup-dev system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Re-resolve the pinned versions (needs the registry); commit both lock files.
+# Re-resolve the pinned versions (needs the registry), then write environment.yml from the dev lock
+# with every pin (conda users get the same versions); commit the three files.
 lock: | $(UV)
 	$(UV) pip compile pyproject.toml --python-version 3.11 -o requirements.lock --quiet
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements-dev.lock --quiet
+	$(BIN)/python scripts/environment_yml.py requirements-dev.lock environment.yml
 
 clean:
 	rm -rf $(VENV) data/shiwu.duckdb test-artifacts

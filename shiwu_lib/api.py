@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
@@ -22,11 +23,22 @@ from pathlib import Path
 import pandas as pd
 
 from . import assessment, paths, plan, progress, store, units
+from .errors import (InputError, UnknownRegionError, UnknownTargetError, check_choice, check_date,
+                     check_period_label, check_project_no, check_text)
 from .rules import load_rules
 
 # The plan's facts come from its description (data/curated/plans/*.toml, shiwu_lib/plan.py).
-MIDPOINT_DATE = plan.get().midpoint_date
-FIRST_REPORT_DATE = plan.get().first_report_date
+
+
+def __getattr__(name: str):
+    """MIDPOINT_DATE and FIRST_REPORT_DATE from the default region's plan description, read when first
+    asked for (so importing this module never needs the data folder)."""
+    if name == "MIDPOINT_DATE":
+        return plan.get().midpoint_date
+    if name == "FIRST_REPORT_DATE":
+        return plan.get().first_report_date
+    raise AttributeError(name)
+
 STATUS_COLUMNS = assessment.STATUS_COLUMNS
 as_date = assessment.as_date
 _as_date = assessment.as_date            # kept for first-wave callers
@@ -53,17 +65,31 @@ class Database:
     """
 
     def __init__(self, path=None, read_only: bool = True, region: str | None = None, rules=None):
+        _check_region(region)
         self.path = Path(path) if path else paths.db_path()
         self.con = store.connect(self.path, read_only=read_only)
         self.region = region or plan.default_region()
         self.plan = plan.get(self.region)
         self._cache: dict = {}
         self.set_rules(rules)
+        state = self.store_state()
+        if not state.current:      # an interrupted ingest or build, or data changed since: say so, once
+            warnings.warn(f"{state.reason} — run `shiwu build`", stacklevel=2)
+
+    def store_state(self):
+        """Whether the store was built from the data as they are now (``locking.StoreState``)."""
+        from . import locking
+
+        return locking.store_state(self.path, self.build_info())
 
     def set_rules(self, rules=None) -> None:
         """Judge with other rules from now on: a :class:`~shiwu_lib.rules.Rules`, a path to a rules
         TOML, or None for $SHIWU_RULES / the shipped rules.toml. Stored rows are used only while the
         rules equal those of the build."""
+        if rules is not None and not isinstance(rules, (str, Path)) and not hasattr(rules, "templates"):
+            raise InputError("rules", rules, "expected a Rules, the path of a rules TOML, or None")
+        if isinstance(rules, (str, Path)) and not Path(rules).is_file():
+            raise InputError("rules", str(rules), "expected the path of a rules TOML file (no such file)")
         if rules is None or isinstance(rules, (str, Path)):
             rules = load_rules(rules)
         self.rules = rules
@@ -85,6 +111,7 @@ class Database:
 
         >>> db.sql("select project_no, count(*) n from targets group by 1 order by 1")  # doctest: +SKIP
         """
+        check_text("query", query, allow_none=False, what="an SQL string")
         return self.con.execute(query, params or []).df()
 
     # -- plain tables -----------------------------------------------------------------------
@@ -92,6 +119,7 @@ class Database:
         return self.assessor.projects().copy()
 
     def targets(self, project_no: int | None = None) -> pd.DataFrame:
+        project_no = self._project_no(project_no)
         t = self.assessor.targets()
         if project_no is not None:
             t = t[t["project_no"] == int(project_no)]
@@ -99,6 +127,9 @@ class Database:
 
     def actuals(self, as_of=None, indicator_id: str | None = None) -> pd.DataFrame:
         """Latest vintage of every period known at ``as_of`` (default: everything loaded), with sources."""
+        as_of = check_date("as_of", as_of)
+        if indicator_id is not None and not isinstance(indicator_id, str):
+            raise InputError("indicator_id", indicator_id, "expected an indicator id (see db.indicators()) or None")
         d = as_date(as_of) if as_of is not None else date(9999, 12, 31)
         q = """SELECT a.*, s.title AS source_title, s.address AS source_address, s.file_name AS source_file
                FROM actuals_as_of(?) a LEFT JOIN submissions s USING (submission_id)
@@ -112,6 +143,7 @@ class Database:
     def published_sources(self, known_at=None) -> pd.DataFrame:
         """The published documents (and 推算 derivations) public by ``known_at`` (default: all), with
         their grade: submission_id, title, address, received_at, grade."""
+        known_at = check_date("known_at", known_at)
         d = as_date(known_at) if known_at is not None else date(9999, 12, 31)
         grade = "grade" if self.assessor.has_column("submissions", "grade") else "NULL AS grade"
         return self.sql(f"SELECT submission_id, title, address, received_at, {grade} FROM submissions "
@@ -162,6 +194,7 @@ class Database:
 
     def indicators(self, project_no: int | None = None) -> pd.DataFrame:
         """Indicators of the region; with ``project_no`` those its targets use."""
+        project_no = self._project_no(project_no)
         if project_no is None:
             return self.sql("SELECT * FROM indicators WHERE region = ? ORDER BY indicator_id", [self.region])
         return self.sql("SELECT * FROM indicators WHERE region = ? AND indicator_id IN (SELECT DISTINCT indicator_id "
@@ -180,6 +213,8 @@ class Database:
 
     def task_progress(self, project_no: int, period_label: str) -> pd.DataFrame:
         """Annex 4 (重点任务进度表) as it stood at ``period_label``: every key task with its latest row."""
+        project_no = self._project_no(project_no, allow_none=False)
+        period_label = check_period_label(period_label)
         return self.sql(
             """WITH tp AS (
                    SELECT * FROM task_progress
@@ -195,6 +230,8 @@ class Database:
 
     def problems(self, project_no: int, period_label: str) -> pd.DataFrame:
         """Annex 5 (问题销号进度表) as it stood at ``period_label``: the latest row per problem."""
+        project_no = self._project_no(project_no, allow_none=False)
+        period_label = check_period_label(period_label)
         return self.sql(
             """SELECT * FROM problems
                WHERE region = ? AND project_no = ? AND period_label <= ?
@@ -205,11 +242,26 @@ class Database:
 
     def missing_returns(self, period_label: str, today: date | None = None) -> pd.DataFrame:
         """催报: one row per project and table not returned for ``period_label`` (project_no, sheet, …)."""
+        today = check_date("today", today)
         from .returns.missing import missing_returns
 
         return missing_returns(self.con, period_label, region=self.region, today=today)
 
     # -- the engine -------------------------------------------------------------------------
+    # -- argument checks (shiwu_lib.errors: one line naming the input) ------------------------------
+    def _project_no(self, value, allow_none: bool = True) -> int | None:
+        return check_project_no(value, self.plan.project_count, allow_none=allow_none)
+
+    def _target_id(self, value) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise UnknownTargetError("target_id", value, "expected a target id such as p01-5y-03 (see db.targets())")
+        if value not in set(self.assessor.targets()["target_id"]):
+            close = sorted(t for t in self.assessor.targets()["target_id"] if t.startswith(value[:4]))[:3]
+            hint = f"; ids look like {', '.join(close)}" if close else "; ids look like p01-5y-03"
+            raise UnknownTargetError("target_id", value, f"no such target in region {self.region} "
+                                     f"(see db.targets(){hint})")
+        return value
+
     @staticmethod
     def spec(t) -> progress.TargetSpec:
         return assessment.target_spec(t)
@@ -251,6 +303,8 @@ class Database:
 
         >>> db.status(as_of="2025Q4")[["target_id", "completion", "status", "reason"]]  # doctest: +SKIP
         """
+        as_of, known_at = check_date("as_of", as_of), check_date("known_at", known_at)
+        project_no = self._project_no(project_no)
         d = as_date(as_of)
         known = self._known(known_at)
         if self._stored(d, known):
@@ -270,6 +324,8 @@ class Database:
 
         >>> db.midpoint_check(project_no=1)  # doctest: +SKIP
         """
+        project_no = self._project_no(project_no)
+        as_of, known_at = check_date("as_of", as_of), check_date("known_at", known_at)
         known = self._known(known_at if known_at is not None else as_of)
         if self._stored(self.plan.midpoint_date if known >= self.plan.midpoint_date else quarter_end(known), known) \
                 and self.assessor.has_column("out_midpoint", "check"):
@@ -292,8 +348,8 @@ class Database:
 
         >>> db.ranking(as_of="2025Q4")[["rank", "short_zh", "score_pp", "rank_change", "light"]]  # doctest: +SKIP
         """
-        if by not in ("project", "lead_unit"):
-            raise ValueError(f"ranking(by={by!r}): expected 'project' or 'lead_unit'")
+        by = check_choice("by", by, ("project", "lead_unit"))
+        as_of, known_at = check_date("as_of", as_of), check_date("known_at", known_at)
         d = as_date(as_of)
         known = self._known(known_at)
         if not self._stored(d, known):
@@ -314,6 +370,7 @@ class Database:
 
     def project_status(self, as_of=None, known_at=None) -> pd.DataFrame:
         """One row per project: light, counts of its in-play firm targets, rank and 位次变化."""
+        as_of, known_at = check_date("as_of", as_of), check_date("known_at", known_at)
         d = as_date(as_of)
         known = self._known(known_at)
         if self._stored(d, known):
@@ -333,11 +390,13 @@ class Database:
 
         >>> db.trajectory("p01-5y-03", as_of="2025-12-31")  # doctest: +SKIP
         """
+        target_id = self._target_id(target_id)
+        as_of, known_at = check_date("as_of", as_of), check_date("known_at", known_at)
         d = as_date(as_of)
         known = self._known(known_at)
         tg = self.targets().set_index("target_id")
         if target_id not in tg.index:
-            raise KeyError(f"no target {target_id!r} in region {self.region} (see db.targets())")
+            raise UnknownTargetError("target_id", target_id, f"no such target in region {self.region} (see db.targets())")
         t = tg.loc[target_id]
         spec = self.spec(_Row(target_id=target_id, **t.to_dict()))
         rate = t["kind"] == "growth_rate"
@@ -381,6 +440,140 @@ class Database:
         out = pd.DataFrame(pts, columns=["series", "date", "value", "period_label", "source_type", "source_title"])
         out.attrs.update({"target_id": target_id, "unit": t["unit"], "status": a.status, "reason": a.reason_zh})
         return out
+
+    # -- the data package -----------------------------------------------------------------------
+    def export(self, out_dir, as_of=None, known_at=None) -> Path:
+        """Write the data package (Frictionless style) to ``out_dir``: ``datapackage.json`` and, per
+        table, CSV (UTF-8 with BOM) and Parquet — projects, units, indicators, targets (with quotes),
+        actuals (every vintage known at ``known_at``, with source, grade, 示例数据 and quality flags as
+        columns) and the assessment of report date ``as_of`` (default: the latest quarter with data).
+        Returns the path of datapackage.json; :func:`shiwu_lib.export.summary` lists its resources.
+
+        >>> db.export("pkg", as_of="2025Q4")                   # doctest: +SKIP
+        """
+        as_of, known_at = check_date("as_of", as_of), check_date("known_at", known_at)
+        if not isinstance(out_dir, (str, Path)) or not str(out_dir).strip():
+            raise InputError("out_dir", out_dir, "expected a folder path (str or Path)")
+        from . import export as _export
+
+        return _export.export(self, out_dir, as_of=as_of, known_at=known_at)
+
+    # -- charts (shiwu_lib.charts, the figures the dashboards draw) -------------------------------
+    def plot_trajectory(self, target_id: str, as_of=None, known_at=None):
+        """The trajectory chart of one target (a Plotly figure): base value, target path, actual
+        values (hover: period and source), the projection at the observed pace and the report date;
+        the light and its reason as subtitle; stamped 示例数据 when demo values are drawn.
+        Same arguments as :meth:`trajectory` (``as_of`` default: today).
+
+        >>> db.plot_trajectory("p01-5y-03", as_of="2025Q4").show()   # doctest: +SKIP
+        """
+        from . import charts
+
+        target_id = self._target_id(target_id)
+        as_of, known_at = check_date("as_of", as_of), check_date("known_at", known_at)
+        tr = self.trajectory(target_id, as_of=as_of, known_at=known_at)
+        t = self.targets().set_index("target_id").loc[target_id]
+        unit = "%" if t["kind"] == "growth_rate" else (t["unit"] or "")
+
+        def num(v) -> str:
+            return f"{v:,.4g}{unit}"
+        data: dict = {"title": f"{t['metric_zh']}（{unit}）" if unit else str(t["metric_zh"]), "unit": unit,
+                      "paths": [], "annual": [], "report_date": as_date(as_of),
+                      "from_zero": t["kind"] == "cumulative_flow"}
+        path = tr[tr["series"] == "target_path"]
+        if len(path):
+            word = "力争" if bool(t["stretch"]) else "目标"
+            data["paths"].append({"name": f"{word}：{num(t['value'])}（{int(t['target_year'])}年）",
+                                  "x": list(path["date"]), "y": list(path["value"]), "stretch": bool(t["stretch"])})
+        base = tr[tr["series"] == "baseline"]
+        if len(base):
+            data["baseline"] = {"x": base["date"].iloc[0], "y": float(base["value"].iloc[0]),
+                                "label": f"基期值（{base['period_label'].iloc[0]}）：{num(base['value'].iloc[0])}"}
+        act = tr[tr["series"] == "actual"].sort_values("date")
+        if len(act):
+            src = ["示例数据" if s == "demo" else (ti or s) for s, ti in zip(act["source_type"], act["source_title"])]
+            data["actual"] = pd.DataFrame({"date": act["date"].to_list(), "value": act["value"].to_list(),
+                                           "text": [f"{lab}：{num(v)}<br>来源：{x}" for lab, v, x
+                                                    in zip(act["period_label"], act["value"], src)]})
+            data["demo"] = bool((act["source_type"] == "demo").any())
+        proj = tr[tr["series"] == "projection"]
+        if len(proj) == 2:
+            data["projection"] = {"x": list(proj["date"]), "y": list(proj["value"]),
+                                  "text": f"按当前进度预计{int(t['target_year'])}年：{num(proj['value'].iloc[-1])}"}
+        light = {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "grey": "灰灯"}.get(tr.attrs.get("status"), "")
+        # one line above the chart (the whole reason is in tr.attrs["reason"] / db.status()["reason"])
+        head = ""
+        for part in str(tr.attrs.get("reason") or "").split("，"):
+            if head and len(head) + len(part) + 1 > 24:
+                break
+            head = f"{head}，{part}" if head else part
+        data["subtitle"] = f"{light} · {head}".strip(" ·")
+        return charts.trajectory(data)
+
+    def plot_lights(self, known_at=None, project_no: int | None = None, title: str | None = None):
+        """Project lights (工程总灯) quarter by quarter, every report quarter in date order (a Plotly
+        figure; the rows are :meth:`project_status` of each quarter end with the same ``known_at``)."""
+        from . import charts
+
+        known_at = check_date("known_at", known_at)
+        project_no = self._project_no(project_no)
+        rows = []
+        for d in sorted(self.report_dates()):
+            ps = self.project_status(as_of=d, known_at=known_at)
+            for r in ps.itertuples(index=False):
+                if project_no is None or r.project_no == project_no:
+                    rows.append({"report_date": d, "quarter": f"{d.year}Q{(d.month - 1) // 3 + 1}",
+                                 "project_no": int(r.project_no), "project": f"{int(r.project_no)} {r.short_zh}",
+                                 "status": r.light})
+        df = pd.DataFrame(rows, columns=["report_date", "quarter", "project_no", "project", "status"])
+        df = df.sort_values(["report_date", "project_no"], kind="stable")   # by date, never by label
+        fig = charts.light_timeline(df, title=title or "工程总灯逐季变化")
+        order = {f"{charts.STATUS_ZH[k]}灯": i for i, k in enumerate(("green", "yellow", "red", "grey"))}
+        fig.data = tuple(sorted(fig.data, key=lambda tr: order.get(tr.name, 9)))   # legend 绿 黄 红 灰
+        if self.demo_loaded():
+            fig.update_layout(legend=dict(x=0.86, xanchor="right"))              # the stamp takes the corner
+            charts.add_demo_label(fig)
+        return fig
+
+    def plot_ranking(self, as_of=None, by: str = "project", known_at=None, title: str | None = None):
+        """The 晾晒 ranking as bars (score in percentage points ahead/behind 序时进度, rank 1 on top)."""
+        from . import charts
+
+        by = check_choice("by", by, ("project", "lead_unit"))
+        as_of, known_at = check_date("as_of", as_of), check_date("known_at", known_at)
+        rk = self.ranking(as_of=as_of, by=by, known_at=known_at).sort_values("rank")
+        label = ([f"{int(n)} {s}" for n, s in zip(rk["project_no"], rk["short_zh"])] if by == "project"
+                 else list(rk["lead_unit"]))
+        df = pd.DataFrame({"label": label, "score": rk["score_pp"].to_list(), "status": rk["light"].to_list(),
+                           "hover": [f"第{int(r)}名 · 绿灯{g:.0%} · 红灯{int(n)}项" if pd.notna(g) else f"第{int(r)}名"
+                                     for r, g, n in zip(rk["rank"], rk["share_green"], rk["n_red"])]})
+        demo = bool(rk["any_demo"].any()) if "any_demo" in rk else self.demo_loaded()
+        return charts.ranking_bars(df, title=title or "晾晒排名：平均快于（+）/慢于（−）序时进度", demo=demo)
+
+    def plot_pace(self, target_id: str, as_of=None, known_at=None, title: str | None = None):
+        """Observed pace per year against the pace still required (UN ESCAP-style), from the
+        target's :meth:`status` row (``observed_rate``, ``required_rate``)."""
+        from . import charts
+
+        target_id = self._target_id(target_id)
+        as_of, known_at = check_date("as_of", as_of), check_date("known_at", known_at)
+        st = self.status(as_of=as_of, known_at=known_at)
+        r = st.set_index("target_id").loc[target_id]
+        unit = "%" if r["kind"] == "growth_rate" else f"{r['unit']}/年"
+        df = pd.DataFrame({"label": ["已观察年均进度", "剩余需要年均进度"],
+                           "value": [r["observed_rate"], r["required_rate"]]})
+        return charts.pace_bars(df, unit, title or f"{r['metric_zh']}：观察进度与所需进度",
+                                demo=bool(r["is_demo"]))
+
+
+def _check_region(region) -> None:
+    """Refuse a region without a plan description before anything is opened."""
+    if region is None:
+        return
+    known = list(plan.all_plans())
+    if not isinstance(region, str) or region not in known:
+        raise UnknownRegionError("region", region, f"expected one of {', '.join(known)} "
+                                 "(a region needs a plan description in data/curated/plans/)")
 
 
 class _Row:
@@ -435,5 +628,18 @@ def cli_midpoint(args) -> int:
 
 def cli_ranking(args) -> int:
     with _open(args) as db:
-        _emit(db.ranking(as_of=args.as_of, by=args.by), args.format, args.out)
+        _emit(db.ranking(as_of=args.as_of, by=args.by, known_at=getattr(args, "known_at", None)), args.format, args.out)
+    return 0
+
+
+def cli_export(args) -> int:
+    """``shiwu export --as-of DATE --out DIR [--known-at DATE] [--db PATH]``: the data package."""
+    from . import export as _export
+
+    with _open(args) as db:
+        path = db.export(args.out, as_of=getattr(args, "as_of", None), known_at=getattr(args, "known_at", None))
+    info = _export.summary(path)
+    sys.stdout.write(f"wrote {path} ({len(info)} resources, CSV UTF-8 with BOM + Parquet)\n")
+    with pd.option_context("display.width", 200, "display.max_columns", None):
+        sys.stdout.write(info.to_string(index=False) + "\n")
     return 0

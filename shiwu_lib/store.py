@@ -19,7 +19,7 @@ from typing import Callable
 
 import duckdb
 
-from . import paths
+from . import locking, paths
 
 DEFAULT_REGION = "义乌"   # the curated CSVs' fallback region; the plan description names it (plan.py)
 # Per-connection limits: a dashboard kernel must not take 80% of RAM and all cores.
@@ -125,23 +125,29 @@ def build_atomically(db_path: str | os.PathLike | None, fill: Callable[[duckdb.D
     """
     target = Path(db_path) if db_path else paths.db_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    # Not "<db>.tmp": that is DuckDB's default temp folder name.
-    staging = target.with_name(f"{target.name}.building-{os.getpid()}")
-    for leftover in (staging, staging.with_name(staging.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-    con = duckdb.connect(str(staging), config=dict(CONNECTION_CONFIG))
-    try:
-        fill(con)
-        con.execute("CHECKPOINT")
-    except BaseException:
+    with locking.writer_lock(target):          # one writer: re-entrant under ingest and `shiwu build`
+        locking.clean_stale_staging(target)    # files of builds that were killed
+        # Not "<db>.tmp": that is DuckDB's default temp folder name.
+        staging = target.with_name(f"{target.name}.building-{os.getpid()}")
+        for leftover in (staging, staging.with_name(staging.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        con = duckdb.connect(str(staging), config=dict(CONNECTION_CONFIG))
+        try:
+            fill(con)
+            con.execute("CHECKPOINT")
+        except BaseException:
+            con.close()
+            staging.unlink(missing_ok=True)
+            staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
+            raise
         con.close()
-        staging.unlink(missing_ok=True)
-        staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
-        raise
-    con.close()
-    # A leftover WAL beside a replaced file makes later opens fail.
-    target.with_name(target.name + ".wal").unlink(missing_ok=True)
-    os.replace(staging, target)
+        try:
+            # A leftover WAL beside a replaced file makes later opens fail.
+            target.with_name(target.name + ".wal").unlink(missing_ok=True)
+            os.replace(staging, target)
+        except BaseException:
+            staging.unlink(missing_ok=True)
+            raise
     return target
 
 

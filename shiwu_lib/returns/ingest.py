@@ -49,12 +49,18 @@ ERROR_KINDS = {
     "project_filename_mismatch": "the file name names another project",
     "unknown_project": "the project number is not in the catalog",
     "too_many_rows": "a sheet has more rows than the limit",
+    "too_many_sheets": "the workbook has more sheets than the limit",
+    "too_many_cells": "a sheet has more cells than the limit",
+    "macro": "the workbook contains macros (VBA, Excel 4.0 macro sheets, ActiveX) or is an .xlsm",
+    "external_content": "the workbook contains embedded objects or links to other files",
+    "xml_dtd": "the workbook's XML declares a DOCTYPE or entities (entity expansion / external entities)",
     # layout
     "header_mismatch": "a column header differs from the template (renamed or moved column)",
     "missing_column": "a column of the template is missing",
     "extra_column": "a column that is not in the template",
     "merged_cells": "merged cells in the data area",
-    "formula": "a formula instead of a typed value",
+    "formula": "a formula instead of a typed value (also text starting with = after spaces)",
+    "non_finite": "a number that is not finite (1e999, inf, nan)",
     "project_mismatch": "a row of another project",
     # values
     "not_number": "text where a number is expected",
@@ -164,12 +170,41 @@ def _blank(v) -> bool:
     return v is None or (isinstance(v, str) and v.strip() == "")
 
 
+SHOW_MAX = 60   # characters of a cell value quoted in an error line
+
+
 def _show(v) -> str:
     if isinstance(v, float) and math.isfinite(v) and v == int(v) and abs(v) < 1e15:
         return str(int(v))
     if isinstance(v, (dt.datetime, dt.date)):
         return v.isoformat()
-    return repr(v) if isinstance(v, str) else str(v)
+    if isinstance(v, str):
+        if len(v) > SHOW_MAX:
+            v = v[:SHOW_MAX] + "…"
+        return repr(v)
+    text = str(v)
+    return text if len(text) <= SHOW_MAX else text[:SHOW_MAX] + "…"
+
+
+# A text that a spreadsheet or CSV reader would run as a formula or command when it starts
+# (after any whitespace) with one of these: = + - @, or a tab / carriage return.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Safe text for Excel, CSV and HTML exports: trimmed, and a leading formula trigger
+    (``= + - @``, after whitespace too) made inert by a leading apostrophe (the OWASP CSV-injection
+    rule); tabs / carriage returns at the start are removed by the trim. HTML escaping is done
+    where HTML is written (``html.escape``): the stored text keeps ``<`` and ``&`` as typed."""
+    s = str(text).strip()
+    if s and s[0] in FORMULA_TRIGGERS:
+        return "'" + s
+    return s
+
+
+def looks_like_formula(v) -> bool:
+    """A string that Excel would take for a formula, also after leading spaces / tabs / line breaks."""
+    return isinstance(v, str) and v.lstrip().startswith("=") and len(v.strip()) > 1
 
 
 _PCT_TEXT = re.compile(r"^[+-]?\d+(?:\.\d+)?\s*[%％]$")
@@ -186,9 +221,21 @@ class _Collector:
     def __init__(self, file: str):
         self.file = file
         self.errors: list[ReturnError] = []
+        self.non_finite: list[tuple] = []   # (sheet, cell, value) found by the layout check
 
     def add(self, kind, sheet, cell, value, expected, message):
         self.errors.append(ReturnError(self.file, sheet, cell, value, expected, message, kind))
+
+    def reported(self, sheet, cell) -> bool:
+        return any(e.sheet == sheet and e.cell == cell for e in self.errors)
+
+    def report_non_finite(self) -> None:
+        """Non-finite numbers no reader has reported with a more precise expectation (1e999 anywhere)."""
+        for sheet, ref, v in self.non_finite:
+            if not self.reported(sheet, ref):
+                self.add("non_finite", sheet, ref, v, "a finite number",
+                         f"{_show(v)} is not a finite number (expected a number such as 30 or 250.5, or an empty cell)")
+        self.non_finite = []
 
 
 # --------------------------------------------------------------------------- value readers
@@ -252,8 +299,8 @@ def _read_text(c, sheet, ref, v) -> str | None:
     if len(s) > MAX_TEXT:
         c.add("text_too_long", sheet, ref, s[:40] + "…", f"at most {MAX_TEXT} characters",
               f"text of {len(s)} characters is too long (expected at most {MAX_TEXT} characters)")
-        return s[:MAX_TEXT]
-    return s
+        return neutralise(s[:MAX_TEXT])
+    return neutralise(s)
 
 
 def _read_date(c, sheet, ref, v) -> dt.date | None:
@@ -386,6 +433,9 @@ def parse_workbook(path, *, file_name: str | None = None, reference: dict | None
         c.add("not_xlsx", None, None, None, "an .xlsx workbook",
               "the file is a zip package but not an .xlsx workbook (expected the .xlsx workbook made by `shiwu template`)")
         raise WorkbookRejected(c.errors)
+    _scan_package(c, data)
+    if c.errors:
+        raise WorkbookRejected(c.errors)
     try:
         from openpyxl import load_workbook
 
@@ -394,7 +444,8 @@ def parse_workbook(path, *, file_name: str | None = None, reference: dict | None
             # from bytes: openpyxl judges by the file name's extension otherwise
             wb = load_workbook(io.BytesIO(data), data_only=False, read_only=False)
     except Exception as exc:  # noqa: BLE001 - any parser failure is a rejection
-        c.add("unreadable", None, None, None, "an .xlsx workbook", f"the workbook cannot be read ({type(exc).__name__}: {exc})")
+        why = " ".join(str(exc).split())[:200]
+        c.add("unreadable", None, None, None, "an .xlsx workbook", f"the workbook cannot be read ({type(exc).__name__}: {why})")
         raise WorkbookRejected(c.errors) from None
 
     # ---- sheets -----------------------------------------------------------------------------
@@ -441,7 +492,7 @@ def parse_workbook(path, *, file_name: str | None = None, reference: dict | None
             try:
                 project_no = int(float(pn))
                 common.project_row(project_no, region)
-            except (ValueError, TypeError, KeyError):
+            except (ValueError, TypeError, KeyError, OverflowError):
                 c.add("unknown_project", SHEET_META, meta_cells.get("project_no"), pn, "a project number 1–10",
                       f"{_show(pn)} is not a project of {region} (expected a project number 1–10)")
                 project_no = None
@@ -502,6 +553,7 @@ def parse_workbook(path, *, file_name: str | None = None, reference: dict | None
         sheet_ok[s] = _check_layout(c, ws, s, hdr_period, period is not None, version)
 
     if project_no is None or period is None:
+        c.report_non_finite()
         raise WorkbookRejected(c.errors)
 
     proj = common.project_row(project_no, region)
@@ -517,6 +569,7 @@ def parse_workbook(path, *, file_name: str | None = None, reference: dict | None
     tasks = _parse_tasks(c, wb[SHEET_TASK], project_no, period, region) if sheet_ok.get(SHEET_TASK) else []
     probs = _parse_problems(c, wb[SHEET_PROB], project_no, period, region) if sheet_ok.get(SHEET_PROB) else []
 
+    c.report_non_finite()
     if c.errors:
         raise WorkbookRejected(c.errors)
     sheets_present = []
@@ -550,7 +603,7 @@ def _prefilled_bases(v) -> dict[str, float]:
     for part in str(v).split(";"):
         k, sep, num = part.partition("=")
         try:
-            if sep:
+            if sep and math.isfinite(float(num)):
                 out[k.strip()] = float(num)
         except ValueError:
             continue
@@ -567,7 +620,9 @@ def _check_layout(c: _Collector, ws, sheet: str, p, period_known: bool, version:
         c.add("too_many_rows", sheet, None, ws.max_row, f"at most {layout.MAX_ROWS} rows",
               f"the sheet has {ws.max_row} rows (expected at most {layout.MAX_ROWS} rows)")
         return False
-    headers = [ws.cell(layout.HEADER_ROW, j).value for j in range(1, max(ws.max_column, len(cols)) + 1)]
+    used = _existing_cells(ws)   # only the cells the file holds: never walk an inflated used range
+    headers = [ws.cell(layout.HEADER_ROW, j).value
+               for j in range(1, min(max(ws.max_column, len(cols)), layout.MAX_COLS) + 1)]
     found = [h.strip() if isinstance(h, str) else h for h in headers]
     expected = [col.header for col in cols]
     for j, col in enumerate(cols, start=1):
@@ -590,28 +645,106 @@ def _check_layout(c: _Collector, ws, sheet: str, p, period_known: bool, version:
     # anything to the right of the template's columns (header or data)
     n = len(cols)
     extra_cols = set()
-    for row in ws.iter_rows(min_row=layout.HEADER_ROW, max_row=ws.max_row, min_col=n + 1, max_col=max(ws.max_column, n + 1)):
-        for cell in row:
-            if not _blank(cell.value) and cell.column not in extra_cols:
-                extra_cols.add(cell.column)
-                ok = False
-                c.add("extra_column", sheet, cell.coordinate, cell.value, f"no column after {get_column_letter(n)}",
-                      f"unexpected value {_show(cell.value)} right of the template's last column {get_column_letter(n)} "
-                      f"(expected no extra columns)")
+    for cell in used:
+        if cell.row >= layout.HEADER_ROW and cell.column > n and not _blank(cell.value) and cell.column not in extra_cols:
+            if len(extra_cols) >= 20:
+                break  # enough to show what is wrong
+            extra_cols.add(cell.column)
+            ok = False
+            c.add("extra_column", sheet, cell.coordinate, cell.value, f"no column after {get_column_letter(n)}",
+                  f"unexpected value {_show(cell.value)} right of the template's last column {get_column_letter(n)} "
+                  f"(expected no extra columns)")
     for rng in ws.merged_cells.ranges:
         if rng.max_row >= layout.FIRST_DATA_ROW:
             # reported, but the rows are still read (the top-left cell holds the value) so that
             # the other problems of the sheet are reported too
             c.add("merged_cells", sheet, rng.coord, None, "one value per cell",
                   f"merged cells {rng.coord} in the data area (expected one value per cell: unmerge them)")
-    for row in ws.iter_rows(min_row=1, max_row=ws.max_row):
-        for cell in row:
-            v = cell.value
-            if cell.data_type == "f" or (isinstance(v, str) and v.startswith("=")) or type(v).__name__ in ("ArrayFormula", "DataTableFormula"):
-                text = v if isinstance(v, str) else getattr(v, "text", str(v))
-                c.add("formula", sheet, cell.coordinate, text, "a typed value",
-                      f"{_show(text)} is a formula (expected a typed value: copy and paste as values)")
+    for cell in used:
+        v = cell.value
+        if cell.data_type == "f" or looks_like_formula(v) or type(v).__name__ in ("ArrayFormula", "DataTableFormula"):
+            text = v if isinstance(v, str) else getattr(v, "text", str(v))
+            c.add("formula", sheet, cell.coordinate, text, "a typed value",
+                  f"{_show(text)} is a formula (expected a typed value: copy and paste as values)")
+        elif isinstance(v, float) and not math.isfinite(v):
+            c.non_finite.append((sheet, cell.coordinate, v))   # reported after the rows are read
     return ok
+
+
+def _existing_cells(ws) -> list:
+    """The cells the worksheet holds, in row-major order (openpyxl keeps them in ``_cells``).
+
+    A used range inflated by one value far away (``XFD1999``) costs one cell here, not 16,384 × 1,999.
+    """
+    cells = getattr(ws, "_cells", None)
+    if cells is None:  # pragma: no cover - another openpyxl worksheet type
+        return [cell for row in ws.iter_rows() for cell in row]
+    return [cells[k] for k in sorted(cells)]
+
+
+_DTD_MARKERS = tuple(m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY", "<!doctype", "<!entity")
+                     for enc in ("ascii", "utf-16-le", "utf-16-be"))
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+_SHEET_PART = re.compile(r"^xl/(?:worksheets|chartsheets|dialogsheets|macrosheets)/[^/]+\.xml$", re.I)
+
+
+def _scan_package(c: _Collector, data: bytes) -> None:
+    """Limits and hostile content, checked on the zip package before any XML is parsed.
+
+    Macros (vbaProject, Excel 4.0 macro sheets, ActiveX, a macro-enabled content type: an .xlsm
+    renamed .xlsx), embedded objects and external workbook links, XML that declares a DOCTYPE or
+    entities (billion laughs, external entities: Excel never writes them; checked in UTF-8 and
+    UTF-16), more sheets than the template can have, more cells in a sheet than its layout allows.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        infos = [i for i in z.infolist() if not i.is_dir()]
+        names = [i.filename for i in infos]
+        lower = [n.lower() for n in names]
+        macro = [n for n, lo in zip(names, lower) if "vbaproject" in lo or lo.startswith(("xl/macrosheets/", "xl/activex/"))
+                 or lo.startswith("xl/dialogsheets/")]
+        ct_name = next((n for n in names if n.lower() == "[content_types].xml"), None)
+        if ct_name and not macro:
+            with z.open(ct_name) as fh:
+                ct = fh.read(layout.MAX_UNZIPPED_BYTES).lower()
+            if b"macroenabled" in ct or b"vbaproject" in ct:
+                macro = [ct_name]
+        if macro:
+            c.add("macro", None, None, macro[0], "an .xlsx workbook without macros",
+                  f"the workbook contains macros ({macro[0]}) (expected an .xlsx workbook without macros: "
+                  f"save it as “Excel 工作簿 (*.xlsx)”; .xlsm files are not accepted)")
+        external = [n for n, lo in zip(names, lower) if lo.startswith(("xl/embeddings/", "xl/externallinks/"))
+                    or "oleobject" in lo.rsplit("/", 1)[-1]]
+        if external:
+            c.add("external_content", None, None, external[0], "values typed into the template's cells",
+                  f"the workbook contains an embedded object or a link to another file ({external[0]}) "
+                  f"(expected only values typed into the template: remove objects and external links)")
+        sheets = [n for n in names if _SHEET_PART.match(n)]
+        if len(sheets) > layout.MAX_SHEETS:
+            c.add("too_many_sheets", None, None, len(sheets), f"at most {layout.MAX_SHEETS} sheets",
+                  f"the workbook has {len(sheets)} sheets (expected the template's sheets, at most {layout.MAX_SHEETS})")
+        budget = layout.MAX_UNZIPPED_BYTES   # what the parts really unpack to, whatever their headers say
+        for info, lo in zip(infos, lower):
+            if not lo.endswith((".xml", ".rels", ".vml")):
+                continue
+            with z.open(info) as fh:
+                body = fh.read(budget + 1)
+            budget -= len(body)
+            if budget < 0:
+                c.add("zip_bomb", None, None, info.filename, f"at most {layout.MAX_UNZIPPED_BYTES} bytes unpacked",
+                      f"the workbook unpacks to more than {layout.MAX_UNZIPPED_BYTES} bytes "
+                      f"(expected at most {layout.MAX_UNZIPPED_BYTES})")
+                return
+            if any(m in body for m in _DTD_MARKERS):
+                c.add("xml_dtd", None, None, info.filename, "XML without DOCTYPE or ENTITY declarations",
+                      f"{info.filename} declares a DOCTYPE or an ENTITY, which Excel never writes "
+                      f"(expected the .xlsx workbook made by `shiwu template`; entity expansion and external entities are refused)")
+                continue
+            if _SHEET_PART.match(info.filename):
+                n_cells = len(_CELL_TAG.findall(body))
+                if n_cells > layout.MAX_CELLS:
+                    c.add("too_many_cells", None, None, n_cells, f"at most {layout.MAX_CELLS} cells a sheet",
+                          f"{info.filename} holds {n_cells} cells (expected at most {layout.MAX_CELLS}: "
+                          f"{layout.MAX_ROWS} rows × {layout.MAX_COLS} columns)")
 
 
 def _cells(ws, cols, r):
@@ -840,7 +973,7 @@ def _parse_problems(c, ws, project_no, p, region) -> list[dict]:
     for r in range(layout.FIRST_DATA_ROW, ws.max_row + 1):
         cells = _cells(ws, cols, r)
         vals = {k: cells[k].value for k in cells}
-        pid = None if _blank(vals["problem_id"]) else str(vals["problem_id"]).strip()
+        pid = None if _blank(vals["problem_id"]) else neutralise(vals["problem_id"])
         keys = ("problem_text", "due", "progress_text", "struck_off") if pid is None else \
             ("problem_text", "due", "progress_text", "responsible", "struck_off")
         if all(_blank(vals[k]) for k in keys):

@@ -24,7 +24,9 @@ BLANK_PROBLEM_ROWS = 10
 MAX_FILE_BYTES = 5 * 1024 * 1024           # a filled return is ~30 KB
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024      # zip-bomb guard
 MAX_ROWS = 2000                            # per sheet
-MAX_COLS = 40
+MAX_COLS = 40                              # per sheet: cells right of this are never walked
+MAX_CELLS = MAX_ROWS * MAX_COLS            # per sheet, counted in the XML before parsing
+MAX_SHEETS = 10                            # the template has 5
 
 STATUSES = ("未启动", "推进中", "已完成", "滞后")
 YES_NO = ("是", "否")
