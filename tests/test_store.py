@@ -35,7 +35,8 @@ def test_build_is_deterministic(tmp_path, nodemo_db):
 
 
 def test_build_leaves_no_staging_files(tmp_path, nodemo_db):
-    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "s.duckdb"]
+    # the writer lock file (<db>.lock, git-ignored) stays beside the store by design; nothing else may
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name not in ("s.duckdb", "s.duckdb.lock")]
     assert leftovers == [], leftovers
 
 
@@ -85,7 +86,7 @@ def test_failed_build_keeps_the_old_file(tmp_path, nodemo_db, monkeypatch):
     with pytest.raises(RuntimeError, match="half-way"):
         store.build(nodemo_db, demo=False)
     assert hashlib.sha256(nodemo_db.read_bytes()).hexdigest() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["s.duckdb"]
+    assert [p.name for p in tmp_path.iterdir() if p.name != "s.duckdb.lock"] == ["s.duckdb"]
 
 
 def test_rebuild_under_concurrent_readers(tmp_path, nodemo_db):
