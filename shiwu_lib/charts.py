@@ -92,18 +92,44 @@ def write_images(items, width: int = 1280, height: int | None = 720, scale: floa
 
 
 # ----------------------------------------------------------------------------------------------
-# Dashboard figures (issue 6). Inputs are small, prepared DataFrames / dicts (views.py builds
-# them from the engine's output); every figure goes through style() and carries the 示例数据
+# Dashboard figures. Inputs are small, prepared DataFrames / dicts (shiwu_lib.report builds
+# them from the stored assessment); every figure goes through style() and carries the 示例数据
 # label when any value it shows is demo data.
 # ----------------------------------------------------------------------------------------------
 
-PLOT_CONFIG = {"displaylogo": False,
-               "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "toggleSpikelines"]}
+# The chart toolbar: Chinese, one button (download a PNG), no Plotly logo, no cloud share.
+PLOTLY_LOCALE_ZH = {
+    "moduleType": "locale", "name": "zh-CN",
+    "dictionary": {"Download plot as a PNG": "下载图片（PNG）", "Download plot as a png": "下载图片（PNG）", "Download plot": "下载图片",
+                   "Double-click to zoom back out": "双击恢复原始大小", "Autoscale": "自动缩放", "Reset axes": "还原坐标轴",
+                   "Zoom": "缩放", "Pan": "平移", "Zoom in": "放大", "Zoom out": "缩小", "Click to enter Colorscale title": "",
+                   "Click to enter Plot title": "", "Click to enter X axis title": "", "Click to enter Y axis title": ""},
+    "format": {"days": ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+               "shortDays": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+               "months": ["一月", "二月", "三月", "四月", "五月", "六月", "七月", "八月", "九月", "十月", "十一月", "十二月"],
+               "shortMonths": ["1月", "2月", "3月", "4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月"],
+               "date": "%Y-%m-%d", "decimal": ".", "thousands": ","},
+}
+PLOT_CONFIG = {"displaylogo": False, "locale": "zh-CN", "locales": {"zh-CN": PLOTLY_LOCALE_ZH},
+               "modeBarButtons": [["toImage"]], "showEditInChartStudio": False, "showSendToCloud": False,
+               "showLink": False, "responsive": True, "displayModeBar": "hover",
+               "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "shiwu-chart"}}
+
+
+def plot_config(filename: str | None = None) -> dict:
+    """The config every chart is shown with (dashboards and the static edition)."""
+    import copy
+
+    cfg = copy.deepcopy(PLOT_CONFIG)
+    if filename:
+        cfg["toImageButtonOptions"]["filename"] = filename
+    return cfg
 PATH_COLOUR = "#1f5fbf"       # the target path
 STRETCH_COLOUR = "#7a9cd6"    # 力争 (stretch) target path, dashed
 ACTUAL_COLOUR = "#222222"
 PROJECTION_COLOUR = "#6b6b6b"
 MIDPOINT_COLOUR = "#b8860b"
+BAND_COLOUR = "rgba(46,157,76,0.13)"    # the tolerance band (绿灯区间) under the target path
 REPORT_LINE_COLOUR = "#b00020"
 
 
@@ -179,7 +205,7 @@ def midpoint_completion(df: pd.DataFrame, expected: float = 0.6,
 def trajectory(data: dict) -> go.Figure:
     """The five-year trajectory of one indicator.
 
-    ``data`` keys (views.indicator_chart_data builds it):
+    ``data`` keys (:func:`shiwu_lib.report.indicator_chart_data` builds it):
 
     - ``title``, ``subtitle`` (one line, e.g. the light and reason), ``unit``;
     - ``paths``: list of dicts ``name, x, y, stretch`` — target paths (firm solid, 力争 dashed);
@@ -190,11 +216,21 @@ def trajectory(data: dict) -> go.Figure:
     - ``partial``: DataFrame like ``actual`` — this year's year-to-date values of a yearly flow whose
       target is a full-year level (drawn as open markers, not joined to the line), or None;
     - ``projection``: dict ``x, y, text`` (two points: the last actual and the window end) or None;
-    - ``midpoint``: dict ``x, y, text`` (the 2025 midpoint target) or None;
+    - ``band``: dict ``x, upper, lower, name`` — the tolerance band under the firm path, or None;
+    - ``midpoint``: dict ``x, y, text, kind, name`` (``kind`` target: the midpoint-year target, a
+      filled star; pace: the path's 序时 value there, an open star) or None;
+    - ``integer_ticks``: whole-number ticks (counts); ``title_width`` / ``title_lines``: how the
+      title wraps; ``subtitle_in_chart`` (default True): False when the page writes it under the chart;
     - ``report_date``: the vertical report-date line; ``demo``: stamp 示例数据.
     """
     fig = go.Figure()
     unit = data.get("unit") or ""
+    band = data.get("band")
+    if band:
+        fig.add_scatter(x=band["x"], y=band["lower"], mode="lines", line=dict(width=0), hoverinfo="skip",
+                        showlegend=False, name=band["name"] + "（下沿）")
+        fig.add_scatter(x=band["x"], y=band["upper"], mode="lines", line=dict(width=0), fill="tonexty",
+                        fillcolor=BAND_COLOUR, name=band["name"], hoverinfo="skip")
     for p in data.get("paths", []):
         fig.add_scatter(
             x=p["x"], y=p["y"], mode="lines+markers", name=p["name"],
@@ -235,8 +271,10 @@ def trajectory(data: dict) -> go.Figure:
                         hovertemplate=pr["text"] + "<extra></extra>")
     m = data.get("midpoint")
     if m:
-        fig.add_scatter(x=[m["x"]], y=[m["y"]], mode="markers", name="2025年中期目标",
-                        marker=dict(symbol="star", size=18, color=MIDPOINT_COLOUR, line=dict(width=1, color="#5a4300")),
+        pace = m.get("kind") == "pace"
+        fig.add_scatter(x=[m["x"]], y=[m["y"]], mode="markers", name=m.get("name") or f"{_midpoint_year()}年中期目标",
+                        marker=dict(symbol="star-open" if pace else "star", size=16 if pace else 18, color=MIDPOINT_COLOUR,
+                                    line=dict(width=2 if pace else 1, color=MIDPOINT_COLOUR if pace else "#5a4300")),
                         hovertemplate=m["text"] + "<extra></extra>")
     rd = data.get("report_date")
     if rd is not None:
@@ -245,19 +283,70 @@ def trajectory(data: dict) -> go.Figure:
                       line=dict(color=REPORT_LINE_COLOUR, width=1.5, dash="dash"))
         fig.add_annotation(x=x, y=1, xref="x", yref="paper", text="报告期", showarrow=False,
                            xanchor="left", yanchor="bottom", font=dict(color=REPORT_LINE_COLOUR, size=BASE_FONT_SIZE))
-    title = wrap_zh(data.get("title", ""), 30, max_lines=1)
-    sub_lines = wrap_zh(data.get("subtitle") or "", 28, max_lines=2).split("<br>") if data.get("subtitle") else []
+    title = wrap_zh(data.get("title", ""), data.get("title_width", 30), max_lines=data.get("title_lines", 1))
+    n_title = title.count("<br>") + 1
+    sub_lines = wrap_zh(data.get("subtitle") or "", 28, max_lines=2).split("<br>") if data.get("subtitle") and data.get("subtitle_in_chart", True) else []
     for line in sub_lines:
         title += f"<br><span style='font-size:{BASE_FONT_SIZE}px;color:#444'>{line}</span>"
-    style(fig, title, height=data.get("height", 430) + 20 * len(sub_lines))
+    extra = 26 * (n_title - 1) + 20 * len(sub_lines)
+    style(fig, title, height=data.get("height", 430) + extra)
     fig.update_layout(
-        legend=dict(orientation="h", y=-0.18, x=0, font=dict(size=BASE_FONT_SIZE)),
-        margin=dict(l=70, r=30, t=78 + 24 * len(sub_lines), b=90), hovermode="closest",
+        legend=dict(orientation="h", y=-0.16, x=0, font=dict(size=BASE_FONT_SIZE - 2)),
+        margin=dict(l=64, r=24, t=86 + extra, b=96), hovermode="closest",
     )
-    fig.update_xaxes(range=[pd.Timestamp("2022-10-01"), pd.Timestamp("2028-03-31")], dtick="M12",
-                     tickformat="%Y年", ticklabelmode="period")
-    fig.update_yaxes(title=unit, rangemode="tozero" if data.get("from_zero") else "normal")
+    fig.layout.title.font.size = BASE_FONT_SIZE + 4
+    start, final = _years(data)
+    # bare years, never rotated: "2023年" is cut to "202…" on a phone
+    fig.update_xaxes(range=[pd.Timestamp(start - 1, 10, 1), pd.Timestamp(final + 1, 3, 31)], dtick="M12",
+                     tickformat="%Y", ticklabelmode="period", tickangle=0)
+    # the unit reads horizontally above the axis (a rotated 个 reads as an arrow)
+    fig.update_yaxes(title=None, rangemode="tozero" if data.get("from_zero") else "normal")
+    if unit:
+        fig.add_annotation(text=f"单位：{unit}", xref="paper", yref="paper", x=0, y=1.0, xanchor="left", yanchor="bottom",
+                           showarrow=False, font=dict(size=BASE_FONT_SIZE - 2, color="#555"), yshift=4)
+    if data.get("integer_ticks"):
+        dtick = integer_dtick(_max_y(fig))
+        if dtick:
+            fig.update_yaxes(dtick=dtick, tick0=0, tickformat=",d")
     return add_demo_label(fig) if data.get("demo") else fig
+
+
+def _midpoint_year() -> int:
+    from .plan import get
+
+    return get().midpoint_year
+
+
+def _years(data: dict) -> tuple[int, int]:
+    from .plan import get
+
+    p = get()
+    return p.start_year, p.final_year
+
+
+def _max_y(fig: go.Figure) -> float:
+    m = 0.0
+    for t in fig.data:
+        for v in (t.y if t.y is not None else []):
+            try:
+                if v is not None and v == v:
+                    m = max(m, float(v))
+            except (TypeError, ValueError):
+                pass
+    return m
+
+
+def integer_dtick(ymax: float) -> int | None:
+    """A whole-number tick step for counts (个, 家, 项): None when Plotly's own ticks are whole anyway."""
+    import math
+
+    if ymax <= 0 or ymax > 40:
+        return None
+    raw = ymax / 5
+    for step in (1, 2, 5, 10):
+        if raw <= step:
+            return step
+    return int(math.ceil(raw))
 
 
 def wrap_zh(text: str, width: int, max_lines: int = 2) -> str:

@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "ingest": ("shiwu_lib.returns.cli", "cli_ingest", "validate and load returned workbooks"),
     "missing": ("shiwu_lib.returns.cli", "cli_missing", "催报: which projects have not returned which tables"),
     "pack": ("shiwu_lib.pack", "cli_pack", "quarterly pack: chart PNGs, the 晾晒 Excel workbook and the briefing text"),
+    "publish": ("shiwu_lib.publish", "cli_publish", "static edition of the dashboards (index.html, project-N.html, midpoint.html) that opens without a server or network"),
     "export": ("shiwu_lib.api", "cli_export", "data package for researchers: datapackage.json, CSV (UTF-8 with BOM) and Parquet"),
 }
 
@@ -116,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--as-of", dest="as_of", type=_when, default=None, help="report date YYYY-MM-DD or 2025Q4 (default: latest quarter end with data)")
     k.add_argument("--known-at", dest="known_at", type=_when, default=None, help="vintage (default: the newest value in the store)")
     k.add_argument("--out", default=None, help="output folder (default test-artifacts/pack-<date>)")
+    u = ps["publish"]
+    u.add_argument("--as-of", dest="as_of", type=_when, default=None, help="report date YYYY-MM-DD or 2025Q4 (default: the latest quarter with data)")
+    u.add_argument("--out", default="site", help="output folder (default: site/)")
+    u.add_argument("--db", default=None)
     e = ps["export"]
     e.add_argument("--as-of", dest="as_of", type=_when, default=None,
                    help="report date of the assessment, YYYY-MM-DD or 2025Q4 (default: the latest quarter with data)")
@@ -127,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # commands that read the store / write it / need the curated data
-_READS_DB = {"status", "midpoint", "ranking", "missing", "pack", "serve", "export"}
+_READS_DB = {"status", "midpoint", "ranking", "missing", "pack", "serve", "export", "publish"}
 _WRITES_DB = {"build", "ingest"}
 _NEEDS_DATA = {"build", "ingest", "template", "catalog"}
 _DUCKDB_MAGIC = b"DUCK"

@@ -100,8 +100,32 @@ def _hidden_notebooks() -> list[str]:
     nb = paths.notebooks_dir()
     if not nb.is_dir():
         return []
-    return sorted(p.name for p in nb.iterdir()
-                  if (p.is_dir() and not p.name.startswith(".")) or (p.suffix == ".ipynb" and not is_dashboard(p.name)))
+    top = {p.name for p in nb.iterdir()
+           if (p.is_dir() and not p.name.startswith(".")) or (p.suffix == ".ipynb" and not is_dashboard(p.name))}
+    # notebooks in sub-folders too (research/10_research.ipynb …): Voila preheats by relative path
+    nested = {p.relative_to(nb).as_posix() for p in nb.rglob("*.ipynb")
+              if ".ipynb_checkpoints" not in p.parts and not is_dashboard(p.relative_to(nb).as_posix())}
+    return sorted(top | nested)
+
+
+def install_front_door() -> None:
+    """The server's root is the Chinese landing page (shiwu_lib.dashboards.landing), not Voila's file list."""
+    from tornado import web
+    from voila.tornado.treehandler import TornadoVoilaTreeHandler
+
+    if getattr(TornadoVoilaTreeHandler.get, "_shiwu_front_door", False):
+        return
+
+    @web.authenticated
+    async def front_door(self, path=""):
+        from .dashboards.landing import landing_page
+
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(landing_page())
+
+    front_door._shiwu_front_door = True
+    TornadoVoilaTreeHandler.get = front_door
 
 
 def voila_argv(port: int = 8866, host: str = "127.0.0.1", preheat: bool = True) -> list[str]:
@@ -225,6 +249,7 @@ def run_voila(argv: list[str]) -> None:
     from voila.app import Voila
 
     install_guards()
+    install_front_door()
     token = os.environ.pop(TOKEN_ENV, None)
     app = Voila.instance()
     app.initialize(argv)

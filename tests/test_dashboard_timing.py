@@ -1,18 +1,20 @@
-"""Time from navigation to the first visible chart: the overview, a project page and, beside them,
-the trivial one-cell notebook (tests/notebooks/trivial.ipynb) served by a second Voila started the
-same way (preheated kernels) in the same run.
+"""Time from navigation to the first visible chart: the overview and a project page beside the
+trivial one-cell notebook (tests/notebooks/trivial.ipynb), each served by a Voila started the way
+``shiwu serve`` starts it (preheated kernels), in the same run — the median of three visits each —
+and the slowest of five viewers opening the overview at once.
 
 The timings are written to test-artifacts/timing.json for docs/dashboards.md. Nothing is asserted
-about speed (the machine is shared and has two cores); the test only asserts that all three pages
-rendered a chart. Each dashboard is timed on a preheated kernel, as a visitor meets it once the
-server has been up for a minute (see ``wait_preheated``).
+about speed (the machine is shared and has two cores); the test asserts that every page drew a
+chart. Each timed visit meets a preheated kernel, as a visitor does once the server has been up for a
+minute (``wait_preheated``). The servers here are the test's own (its visits would otherwise count
+against the session server's cap of live kernels).
 """
 from __future__ import annotations
 
 import json
 import os
 import re
-import shutil
+import statistics
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,12 +27,13 @@ from test_dashboards import OVERVIEW, PROJECT, wait_preheated
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-TRIVIAL_NB = "00_trivial.ipynb"      # `shiwu serve` renders only notebooks/0*.ipynb (the dashboards)
+TRIVIAL_NB = "00_trivial.ipynb"      # the server renders only 0*.ipynb (the dashboards)
 TRIVIAL = f"/voila/render/{TRIVIAL_NB}"
+RUNS = 3
+BURST = 5
 
 
 def _preheat_uses(log: Path, notebook: str) -> int:
-    """How often Voila handed a preheated kernel of ``notebook`` to a visitor (its log)."""
     text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
     return len(re.findall(rf"Using pre-heated kernel: \S+ for {re.escape(notebook)}", text))
 
@@ -39,7 +42,19 @@ def _log_of(url: str) -> Path:
     return ARTIFACTS / f"voila-{url.rsplit(':', 1)[1]}.log"
 
 
-def _time_page(browser, url: str, timeout_ms: int = 120_000) -> float:
+def _wait_trivial(log: Path, timeout: float = 120.0) -> None:
+    """The trivial notebook logs nothing itself: wait until Voila has refilled its pool since the last
+    visit, and give the kernel a moment to run its one cell."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+        if text.count(f"Kernel pool of {TRIVIAL_NB} is filled") > _preheat_uses(log, TRIVIAL_NB):
+            time.sleep(3)
+            return
+        time.sleep(0.5)
+
+
+def _time_page(browser, url: str, shot: str | None = None, timeout_ms: int = 120_000) -> float:
     ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     try:
         page = ctx.new_page()
@@ -47,48 +62,106 @@ def _time_page(browser, url: str, timeout_ms: int = 120_000) -> float:
         page.goto(url, wait_until="commit", timeout=timeout_ms)
         page.wait_for_selector(".js-plotly-plot", state="visible", timeout=timeout_ms)
         elapsed = time.perf_counter() - t0
-        page.wait_for_timeout(500)
-        shots = ARTIFACTS / "screenshots"
-        shots.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shots / "timing-trivial.png"))
+        if shot:
+            page.wait_for_timeout(500)
+            shots = ARTIFACTS / "screenshots"
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / f"{shot}.png"))
         return elapsed
     finally:
         ctx.close()
 
 
-def test_time_to_first_chart(open_dashboard, voila_url, built_db, browser, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("trivial")
-    shutil.copy(ROOT / "tests" / "notebooks" / "trivial.ipynb", folder / TRIVIAL_NB)
-    proc, trivial_url = launch_voila(built_db, notebooks=folder)
+def _burst(browser, url: str, n: int, timeout_s: float = 120.0) -> list[float]:
+    """``n`` viewers open ``url`` at once: seconds until each sees its first chart. The pages share
+    one browser started without background throttling (several tabs of one browser would otherwise
+    be drawn one at a time, which no group of viewers at their own screens does)."""
+    from conftest import CHROMIUM, CHROMIUM_ARGS
+
+    own = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + [
+        "--disable-renderer-backgrounding", "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows"])
+    ctxs = [own.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN") for _ in range(n)]
+    try:
+        pages = [c.new_page() for c in ctxs]
+        t0 = time.perf_counter()
+        for p in pages:
+            p.goto(url, wait_until="commit", timeout=int(timeout_s * 1000))
+        done: dict[int, float] = {}
+        while len(done) < n and time.perf_counter() - t0 < timeout_s:
+            for i, p in enumerate(pages):
+                if i not in done and p.locator(".js-plotly-plot").count() and p.locator(".js-plotly-plot").first.is_visible():
+                    done[i] = time.perf_counter() - t0
+            time.sleep(0.1)
+        shots = ARTIFACTS / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        for i, p in enumerate(pages):
+            if i not in done:   # what a viewer left waiting sees
+                p.screenshot(path=str(shots / f"timing-burst-waiting-{i + 1}.png"))
+        return [round(done[i], 2) if i in done else None for i in range(n)]
+    finally:
+        for c in ctxs:
+            c.close()
+        own.close()
+
+
+def test_time_to_first_chart(built_db, browser, tmp_path):
+    old = os.environ.get("SHIWU_MAX_KERNELS")
+    os.environ["SHIWU_MAX_KERNELS"] = "40"            # this test's own visits; the cap is tested elsewhere
+    try:
+        main, main_url = launch_voila(built_db)
+        folder = tmp_path / "trivial"
+        folder.mkdir()
+        (folder / TRIVIAL_NB).write_bytes((ROOT / "tests" / "notebooks" / "trivial.ipynb").read_bytes())
+        triv, trivial_url = launch_voila(built_db, notebooks=folder)
+    finally:
+        if old is None:
+            os.environ.pop("SHIWU_MAX_KERNELS", None)
+        else:
+            os.environ["SHIWU_MAX_KERNELS"] = old
     results: dict = {}
     try:
-        main_log, trivial_log = _log_of(voila_url), _log_of(trivial_url)
-        for key, path, nb in (("overview", OVERVIEW, "01_overview.ipynb"), ("project", f"{PROJECT}?project=1", "02_project.ipynb")):
-            # measure with the server idle: this page's kernel preheated and no refill kernel booting
-            ready = all([wait_preheated(voila_url, p) for p in ("overview", "project", "midpoint")])
-            before = _preheat_uses(main_log, nb)
-            load = os.getloadavg()[0]
-            d = open_dashboard(path, f"timing-{key}")
-            results[key] = {"path": path, "seconds_to_first_chart": round(d.elapsed_s, 2),
-                            "preheated_kernels_ready": ready, "preheated_kernel_used": _preheat_uses(main_log, nb) > before,
-                            "load_average_1min_before": round(load, 2)}
-        wait_preheated(voila_url, "project")   # let the refill kernel finish booting before the baseline
-        before = _preheat_uses(trivial_log, TRIVIAL_NB)
-        load = os.getloadavg()[0]
-        elapsed = _time_page(browser, trivial_url + TRIVIAL)
-        results["trivial"] = {"path": TRIVIAL, "seconds_to_first_chart": round(elapsed, 2),
-                              "preheated_kernel_used": _preheat_uses(trivial_log, TRIVIAL_NB) > before,
-                              "load_average_1min_before": round(load, 2)}
+        main_log, trivial_log = _log_of(main_url), _log_of(trivial_url)
+        for key, path, nb, name in (("overview", OVERVIEW, "01_overview.ipynb", "overview"),
+                                    ("project", f"{PROJECT}?project=1", "02_project.ipynb", "project")):
+            runs, used = [], []
+            for i in range(RUNS):
+                ready = all([wait_preheated(main_url, p) for p in ("overview", "project", "midpoint")])
+                before = _preheat_uses(main_log, nb)
+                runs.append(round(_time_page(browser, main_url + path, f"timing-{key}" if i == 0 else None), 2))
+                used.append(_preheat_uses(main_log, nb) > before and ready)
+            results[key] = {"path": path, "runs_s": runs, "median_s": statistics.median(runs), "preheated_kernel_used": used}
+        runs, used = [], []
+        for i in range(RUNS):
+            _wait_trivial(trivial_log)
+            before = _preheat_uses(trivial_log, TRIVIAL_NB)
+            runs.append(round(_time_page(browser, trivial_url + TRIVIAL, "timing-trivial" if i == 0 else None), 2))
+            used.append(_preheat_uses(trivial_log, TRIVIAL_NB) > before)
+        results["trivial"] = {"path": TRIVIAL, "runs_s": runs, "median_s": statistics.median(runs), "preheated_kernel_used": used}
+        for p in ("overview", "project", "midpoint"):
+            wait_preheated(main_url, p)
+        burst = _burst(browser, main_url + OVERVIEW, BURST)
+        seen = [b for b in burst if b is not None]
+        results["overview_burst"] = {"viewers": BURST, "seconds": burst, "slowest_s": max(seen) if len(seen) == BURST else None,
+                                     "saw_a_chart": len(seen)}
+        if len(seen) == BURST:
+            results["overview_burst"]["ratio_slowest_to_trivial"] = round(max(seen) / results["trivial"]["median_s"], 2)
     finally:
-        stop_process(proc)
+        stop_process(main)
+        stop_process(triv)
+    for k in ("overview", "project"):
+        results[k]["ratio_to_trivial"] = round(results[k]["median_s"] / results["trivial"]["median_s"], 2)
     out = {
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "what": "seconds from page.goto to the first visible .js-plotly-plot in headless chromium",
-        "cpu_count": os.cpu_count(),
+        "what": "seconds from page.goto to the first visible .js-plotly-plot in headless chromium; median of "
+                f"{RUNS} visits on preheated kernels; then {BURST} viewers opening the overview at once",
+        "cpu_count": os.cpu_count(), "load_average_1min_after": round(os.getloadavg()[0], 2),
         "voila": "shiwu_lib.serve.voila_argv (preheat_kernel=True, pool size 1), one server per notebook folder",
         "pages": results,
     }
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "timing.json").write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    assert set(results) == {"overview", "project", "trivial"}
-    assert all(r["seconds_to_first_chart"] > 0 for r in results.values())
+    assert {"overview", "project", "trivial", "overview_burst"} <= set(results)
+    # recorded, not asserted: with one preheated kernel per notebook and a refill delay, a burst is
+    # served one kernel at a time (docs/dashboards.md); at least the first viewers must see a chart
+    assert results["overview_burst"]["saw_a_chart"] >= 1, f"no viewer of the burst saw a chart: {results['overview_burst']}"
+    assert all(r["median_s"] > 0 for k, r in results.items() if k != "overview_burst")

@@ -7,7 +7,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from shiwu_lib import charts, fmt, views
+from shiwu_lib import charts, fmt, report, views
+from shiwu_lib.dashboards import components, overview as overview_page
+from shiwu_lib.dashboards.page import Page, figure_bundle
 
 R = date(2026, 9, 30)
 
@@ -202,9 +204,11 @@ def test_figures_carry_the_demo_label_and_cjk_font():
         assert charts.DEMO_LABEL in texts
         assert "Noto Sans CJK SC" in fig.layout.font.family and fig.layout.font.size >= 16
     assert charts.DEMO_LABEL not in [a.text for a in charts.ranking_bars(d).layout.annotations]
-    bundle = views.figure_bundle(charts.ranking_bars(d))
+    bundle = figure_bundle(charts.ranking_bars(d))
     assert set(bundle) == {"application/vnd.plotly.v1+json"}
-    assert bundle["application/vnd.plotly.v1+json"]["config"]["displaylogo"] is False
+    cfg = bundle["application/vnd.plotly.v1+json"]["config"]
+    assert cfg["displaylogo"] is False and cfg["modeBarButtons"] == [["toImage"]]    # only the PNG download
+    assert cfg["locale"] == "zh-CN" and "下载图片（PNG）" in cfg["locales"]["zh-CN"]["dictionary"].values()
 
 
 def test_trajectory_figure_layers():
@@ -224,6 +228,17 @@ def test_trajectory_figure_layers():
     assert fig.data[1].line.dash == "dash" and fig.data[3].line.dash == "dot"
     assert any(s.x0 == ts("2026-09-30") for s in fig.layout.shapes)          # the report-date line
     assert charts.DEMO_LABEL in [a.text for a in fig.layout.annotations]
+    assert "单位：亿元" in [a.text for a in fig.layout.annotations] and not fig.layout.yaxis.title.text   # unit reads horizontally
+
+    # the tolerance band goes under the path; counts tick at whole numbers
+    data.update(band=report.tolerance_band({"x": data["paths"][0]["x"], "y": [0, 6], "kind": "cumulative_flow"}, 5.0),
+                unit="个", integer_ticks=True, paths=[dict(data["paths"][0], y=[0, 6])],
+                actual=pd.DataFrame({"date": [ts("2025-12-31")], "value": [3.0], "text": ["a"]}), projection=None, midpoint=None)
+    fig = charts.trajectory(data)
+    assert [t.name for t in fig.data][:2] == [data["band"]["name"] + "（下沿）", data["band"]["name"]]
+    assert fig.data[1].fill == "tonexty" and data["band"]["lower"] == pytest.approx([-0.3, 5.7])
+    assert fig.layout.yaxis.dtick == 2 and fig.layout.yaxis.tickformat == ",d"
+    assert charts.integer_dtick(3) == 1 and charts.integer_dtick(500) is None
 
 
 def test_empty_and_error_states_are_chinese():
@@ -245,8 +260,8 @@ def test_overview_says_why_when_there_is_no_data(built_db, tmp_path, monkeypatch
     con.execute("CHECKPOINT")
     con.close()
     monkeypatch.setenv("SHIWU_DB", str(empty))
-    page = views._Page("总览", "")
-    widgets = views._overview_body(page, date(2023, 3, 31))
+    page = Page("总览", "")
+    widgets = overview_page.overview_body(page, date(2023, 3, 31))
     html = "".join(getattr(w, "value", "") for w in widgets)
     assert "该日期尚无数据" in html and "数据库中尚无实际值" in html
     assert 'data-status="grey"' in html
@@ -274,5 +289,93 @@ def test_late_returns_table(built_db, tmp_path):
     assert late.iloc[1]["missing"] == "问题销号进度表"
     assert late["deadline"].iloc[0] == date(2026, 10, 10) and late["overdue"].all()
     assert not on_time["overdue"].any()
-    html = views._late_table(late)
-    assert "逾期未报" in html and "三 " in html and 'data-table="late-returns"' in html
+    html = components.late_table(late)
+    assert "逾期22天" in html and "三 " in html and 'data-table="late-returns"' in html
+    assert list(late["days_late"]) == [22, 22] and list(on_time["days_late"]) == [0, 0]
+
+
+# -- the report layer over the built store ----------------------------------------------------
+
+def test_every_multi_year_chart_has_a_target_path_and_the_headline_comes_first(built_db):
+    """Each indicator with a span target draws its firm target path from the base to the target;
+    a midpoint-year target is starred; the headline's indicator is the first chart."""
+    import shiwu_lib as sw
+
+    with sw.open(built_db) as db:
+        rd = report.default_report_date(db, db.report_dates())
+        n_charts = 0
+        for no in db.projects()["project_no"]:
+            d = report.project_data(db, int(no), rd)
+            head = d["headline"]
+            if head is not None and head["indicator_id"] in d["order"]:
+                assert d["order"][0] == head["indicator_id"], f"project {no}: the headline chart is not first"
+            for iid in d["order"]:
+                cd = report.trajectory_data(db, d, iid)
+                tg = d["targets"][d["targets"]["indicator_id"] == iid]
+                spans = tg[[report.is_span(p) for p in tg["period"]]]
+                if spans.empty:
+                    continue
+                n_charts += 1
+                firm = [p for p in cd["paths"] if not p["stretch"]] or cd["paths"]
+                assert all(len(p["x"]) == 2 for p in firm), f"{iid}: a span target drawn without its path"
+                if ((spans["target_year"] == report.MID) & ~spans["stretch"].astype(bool)).any():
+                    assert cd["midpoint"]["kind"] == "target", f"{iid}: no {report.MID} marker"
+                main = firm[0] if len(firm) == 1 else next(p for p in firm if p["target_id"] == cd["target_id"])
+                if main["kind"] != "growth_rate" and not main["target_id"].endswith("stretch"):
+                    assert cd.get("band") is not None, f"{iid}: no tolerance band"
+        assert n_charts >= 90
+
+
+def test_overview_data_worst_targets_midpoint_rank_and_late_returns(built_db):
+    import shiwu_lib as sw
+
+    with sw.open(built_db) as db:
+        dates = db.report_dates()
+        rd = report.default_report_date(db, dates)
+        d = report.overview_data(db, rd, today=date(2026, 11, 1))
+        st, rk = d["st"], db.ranking(as_of=rd)
+    cards = d["cards"].set_index("project_no")
+    for no, c in cards.iterrows():
+        w = c["worst"]
+        assert len(w) <= 3 and set(w["status"]) <= {"red", "yellow"}
+        if c["light"] in ("red", "yellow"):
+            assert len(w) >= 1, f"project {no} is {c['light']} but names no target behind it"
+        # the reasons are the engine's, verbatim
+        for _, r in w.iterrows():
+            assert r["reason"] == st.set_index("target_id").loc[r["target_id"], "reason"]
+        assert c["rank"] == rk.set_index("project_no").loc[no, "rank"]
+        assert c["midpoint"]["text"].startswith("中期评估")
+    html = components.card_html(cards.reset_index().iloc[0], rd)
+    assert "晾晒第" in html and "位次变化" in html
+    assert set(d["units"]["lead_unit"]) == set(d["projects"]["lead_unit"])
+    assert report.rank_change_text(2) == "↑2" and report.rank_change_text(-1) == "↓1"
+    assert report.red_streak_text(3) == "连续3个季度红灯"
+
+
+def test_the_latest_due_quarter_is_always_selectable():
+    dates = [date(2026, 3, 31), date(2026, 6, 30)]            # the data end at 2026Q2
+    assert report.latest_due_quarter(dates, today=date(2026, 11, 28)) == date(2026, 9, 30)
+    assert date(2026, 9, 30) in report.due_quarters(dates, today=date(2026, 11, 28))
+    assert report.latest_due_quarter(dates, today=date(2026, 10, 5)) == date(2026, 6, 30)   # 2026Q3 not yet due
+    assert report.return_deadline(date(2026, 9, 30)) == date(2026, 10, 10)
+
+
+def test_overview_names_overdue_returns_of_a_quarter_without_any_return(built_db, tmp_path, monkeypatch):
+    """No 2026Q3 return at all: 催报 still offers 2026Q3 and lists every project as late, with days."""
+    import shutil
+
+    import duckdb
+
+    copy = tmp_path / "noq3.duckdb"
+    shutil.copy(built_db, copy)
+    con = duckdb.connect(str(copy))
+    con.execute("DELETE FROM return_sheets WHERE period_label = '2026Q3'")
+    con.execute("CHECKPOINT")
+    con.close()
+    monkeypatch.setenv("SHIWU_DB", str(copy))
+    page = Page("总览", "")
+    widgets = overview_page.overview_body(page, date(2026, 6, 30), date(2026, 9, 30))
+    html = "".join(getattr(w, "value", "") for w in widgets)
+    assert 'data-chase-quarter="2026-09-30"' in html and "均已报送" not in html
+    assert html.count("data-days-late=") == 10 and 'data-table="lead-units"' in html
+    assert "数据截至" in html and "天前" in html

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .. import paths, views
+from .. import paths
+from .. import report as views  # the report layer (pure data shaping shared with the dashboards)
 from ..api import Database
 from .briefing import briefing, docx_text, headline_sentence, markdown_to_text, write_docx
 from .common import (DEMO, DEMO_NOTE, DEMO_NOTE_BRIEF, GREEN, GREY, LIGHTS, MIDPOINT_RULE_ZH, RANKING_RULE_ZH, RED,

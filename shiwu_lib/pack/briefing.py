@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .. import fmt, views
+from .. import fmt
+from .. import report as views  # the report layer (pure data shaping shared with the dashboards)
 from ..api import MIDPOINT_DATE
 from .common import (DEMO, DEMO_NOTE_BRIEF, GREEN, GREY, MAX_RED_NAMED, RANKING_RULE_ZH, RED, TIME_PROGRESS_RULE_ZH,
                      YELLOW, ahead as _ahead, as_bool as _bool, date_zh as _date_zh, isnan as _isnan,

@@ -7,7 +7,8 @@ from datetime import date
 
 import pandas as pd
 
-from .. import charts, fmt, views
+from .. import charts, fmt
+from .. import report as views  # the report layer (pure data shaping shared with the dashboards)
 
 GREEN, YELLOW, RED, GREY = views.GREEN, views.YELLOW, views.RED, views.GREY
 LIGHTS = views.LIGHTS

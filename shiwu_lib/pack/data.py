@@ -16,7 +16,8 @@ from datetime import date
 
 import pandas as pd
 
-from .. import fmt, progress, views
+from .. import fmt, progress
+from .. import report as views  # the report layer (pure data shaping shared with the dashboards)
 from ..api import FIRST_REPORT_DATE, MIDPOINT_DATE, Database, as_date
 from .common import DEMO, GREY, isnan
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import fmt, views
+from .. import fmt
+from .. import report as views  # the report layer (pure data shaping shared with the dashboards)
 from ..api import MIDPOINT_DATE
 from .common import (DEMO, DEMO_NOTE_DECK, GRADE_ZH, GREEN, GREY, LIGHTS, RED, YELLOW, date_zh, isnan,
                      period_zh, project_label, quarter_zh, share, span_zh, status_zh)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import charts, views
+from .. import charts
+from .. import report as views  # the report layer (pure data shaping shared with the dashboards)
 from ..api import MIDPOINT_DATE, Database
 from .common import GREY, metric_without_year, project_label, quarter_zh, share, status_zh
 from .data import PackData, headline_rows

@@ -195,7 +195,7 @@ def notes(data) -> list[tuple[str, str]]:
     """The 数据说明 lines (项目, 说明) of the workbook, the deck and the briefing, in Chinese."""
     from datetime import datetime
 
-    from .. import views
+    from .. import report as views
     from .common import MIDPOINT_RULE_ZH, RANKING_RULE_ZH, TIME_PROGRESS_RULE_ZH, quarter_zh
     from .data import latest_source_type
 

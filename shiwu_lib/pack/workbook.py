@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import fmt, views
+from .. import fmt
+from .. import report as views  # the report layer (pure data shaping shared with the dashboards)
 from ..api import MIDPOINT_DATE
 from .common import (DEMO, DEMO_NOTE, GREEN, GREY, MIDPOINT_RULE_ZH, RANKING_RULE_ZH, RED, TIME_PROGRESS_RULE_ZH,
                      YELLOW, as_bool as _bool, date_zh as _date_zh, isnan as _isnan, neutralise, num as _num,

@@ -1,0 +1,108 @@
+"""总览 (notebooks/01_overview.ipynb): the ten project cards, the 晾晒 ranking, the 牵头单位 view and
+催报, for a report date (``?as_of=``) and a 催报 quarter (``?chase=``; default: the latest quarter
+whose returns are due). Layout only: the data come from :func:`shiwu_lib.report.overview_data`."""
+from __future__ import annotations
+
+from datetime import date
+
+from .. import charts, fmt
+from ..report import (
+    PLAN, PROJECT_LIGHT_RULE_ZH, RANKING_RULE_ZH, data_age_text, default_report_date, due_quarters,
+    latest_due_quarter, overview_data, parse_date, ranking_chart_frame, report_date_options,
+)
+from .components import (
+    card_html, demo_badge, demo_banner, empty_state, esc, late_section, legend_html, print_head, ranking_table,
+    units_table,
+)
+from .kernel import log, query_params
+from .page import Page, open_db, start_page
+
+TITLE = f"{PLAN.region}市“{PLAN.programme}”进展总览"
+
+
+def overview_html(d: dict, links=None) -> dict[str, str]:
+    """The overview's HTML blocks (shared with the static edition): info, cards, ranking table,
+    lead units, 催报. The ranking chart is :func:`ranking_figure`."""
+    from .components import LIVE
+
+    links = links or LIVE
+    rd, known = d["report_date"], d["known_at"]
+    info = (f'<div class="shiwu-note" data-report-date="{rd.isoformat()}" data-known-at="{known.isoformat()}" '
+            f'data-today="{d["today"].isoformat()}">'
+            f"报告期：{fmt.quarter_zh(rd)}末（{fmt.date_zh(rd)}）；<b data-data-age=\"true\">{esc(data_age_text(known, d['today']))}</b>。"
+            "灯号按“序时进度”评估：完成程度与时间进度之差。</div>")
+    info = print_head(TITLE, rd, known, d["any_demo"]) + info + (demo_banner() if d["any_demo"] else "")
+    c = d["counts"]
+    cards_head = (f"<h2>十项重大工程进展</h2><div class=\"shiwu-note\" data-light-counts=\"true\">绿灯{c['green']}项、黄灯{c['yellow']}项、"
+                  f"红灯{c['red']}项、灰灯{c['grey']}项。</div>" + legend_html())
+    if not d["has_data"]:
+        first = f"最早的季度数据为{fmt.quarter_zh(d['earliest'])}" if d["earliest"] else "数据库中尚无实际值"
+        cards_head += empty_state(f"该日期尚无数据：{first}。请在上方选择其他报告期。")
+    cards = "".join(card_html(r, rd, links) for _, r in d["cards"].iterrows())
+    return {
+        "info": info,
+        "cards": cards_head + f'<div class="shiwu-cards" data-cards="projects">{cards}</div>'
+                 f'<div class="shiwu-note">{esc(PROJECT_LIGHT_RULE_ZH)}</div>',
+        "ranking_head": "<h2>晾晒排名</h2>" + (demo_badge() if d["any_demo"] else ""),
+        "ranking": ranking_table(d["ranking"], links, rd) + f'<div class="shiwu-note">{esc(RANKING_RULE_ZH)}</div>',
+        "units": "<h2>牵头单位</h2><div class=\"shiwu-note\">各牵头单位所牵头工程的在推进约束性目标合计，"
+                 f"以及{esc(fmt.quarter_zh(d['chase_quarter']))}报表的报送情况。</div>" + units_table(d["units"]),
+        "late": "<h2>催报</h2>" + late_section(d["late"], d["chase_quarter"], d["demo_in_store"]),
+    }
+
+
+def ranking_figure(d: dict):
+    if not d["has_data"]:
+        return None
+    return charts.ranking_bars(ranking_chart_frame(d["ranking"]),
+                               title=f"晾晒排名（{fmt.quarter_zh(d['report_date'])}）：平均快慢得分（单项±50个百分点封顶）",
+                               demo=d["any_demo"])
+
+
+def overview_body(page: Page, report_date: date, chase: date | None = None) -> list:
+    db = open_db()
+    try:
+        d = overview_data(db, report_date, chase)
+    finally:
+        db.close()
+    h = overview_html(d)
+    out = [page.html(h["info"]), page.html(h["cards"]), page.html(h["ranking_head"])]
+    fig = ranking_figure(d)
+    out.append(page.figure(fig) if fig is not None else page.html(empty_state("该报告期尚无可排名的数据。")))
+    out += [page.html(h["ranking"]), page.html(h["units"]), page.html(h["late"])]
+    return out
+
+
+def overview_page():
+    """总览: cards, ranking, lead units and 催报 for a report date (default: the latest quarter with data)."""
+    page = start_page("overview", TITLE, f"{PLAN.document_no} · {PLAN.span_zh} · 季度晾晒")
+    try:
+        db = open_db()
+        try:
+            dates = db.report_dates()
+            default = default_report_date(db, dates)
+        finally:
+            db.close()
+    except Exception as exc:  # noqa: BLE001
+        log.exception("overview: cannot open the store")
+        page.show_error(exc)
+        return
+    params = query_params()
+    chosen = parse_date(params.get("as_of"), dates) or default
+    chase_dates = due_quarters(dates)
+    chase = parse_date(params.get("chase"), chase_dates) or latest_due_quarter(dates)
+    dd, lab = page.dropdown("报告期", report_date_options(dates), chosen.isoformat())
+    dc, labc = page.dropdown("催报季度", report_date_options(chase_dates), chase.isoformat(), "300px")
+    page.controls.children = [lab, dd, labc, dc]
+
+    def redraw(_change=None):
+        try:
+            rd, cq = date.fromisoformat(dd.value), date.fromisoformat(dc.value)
+            page.run(overview_body, page, rd, cq)
+            page.set_url({"as_of": rd.isoformat(), "chase": cq.isoformat()})
+        except Exception:  # noqa: BLE001 - never let a callback print a traceback
+            log.exception("overview callback failed")
+
+    dd.observe(redraw, names="value")
+    dc.observe(redraw, names="value")
+    redraw()
