@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 PORT   ?= 8866
 HOST   ?= 127.0.0.1
 
-.PHONY: serve test setup setup-dev system-deps build lock clean lab
+.PHONY: serve test setup setup-dev system-deps build lock clean lab bench
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -53,3 +53,10 @@ clean:
 # JupyterLab for researchers, on the built store
 lab: build
 	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+# Benchmarks at province scale beside each tool's floor (docs/benchmarks.md, issue 15); synthetic data
+# under /tmp/shiwu-bench/. python-calamine is installed into .venv for the ingest floor only (not a
+# dependency of shiwu). BENCH_ARGS="--quick" runs the smoke sizes.
+bench: setup-dev system-deps
+	$(UV) pip install --quiet --python $(BIN)/python "python-calamine==0.9.1"
+	nice -n 10 $(BIN)/python benchmarks/run.py $(BENCH_ARGS)

@@ -275,9 +275,22 @@ class Database:
     def _stored(self, d: date, known: date) -> bool:
         """Whether the build stored the assessment of report date ``d`` with vintage ``known`` and these rules."""
         info = self.build_info()
-        return (assessment.is_quarter_end(d) and info.get("assessment_known_at") == str(known)
+        stored_known = info.get(f"assessment_known_at:{self.region}",
+                                info.get("assessment_known_at") if self.region == info.get("default_region") else None)
+        return (assessment.is_quarter_end(d) and stored_known == str(known) and d in self._stored_dates()
                 and info.get("rules_sha256") == assessment.rules_fingerprint(self.rules)
                 and self.assessor.has_column("out_target_status", "report_date"))
+
+    def _stored_dates(self) -> set[date]:
+        """Report dates the build stored for this region (empty for an older store)."""
+        if ("stored_dates",) not in self._cache:
+            dates: set[date] = set()
+            if self.assessor.has_column("out_target_status", "report_date"):
+                rows = self.con.execute("SELECT DISTINCT report_date FROM out_target_status WHERE region = ?",
+                                        [self.region]).fetchall()
+                dates = {pd.Timestamp(r[0]).date() for r in rows}
+            self._cache[("stored_dates",)] = dates
+        return self._cache[("stored_dates",)]
 
     def _read_out(self, table: str, where: str, params: list) -> pd.DataFrame:
         df = self.sql(f"SELECT * FROM {table} WHERE region = ? AND {where}", [self.region] + params)

@@ -138,6 +138,8 @@ def _metadata(con, ctx: Context) -> str:
         ("demo_loaded", "true" if ctx.demo else "false"),
         ("default_region", ctx.region),
         ("assessment_known_at", str(assessment.latest_known_at(con, ctx.region))),
+        *[(f"assessment_known_at:{r}", str(assessment.latest_known_at(con, r))) for r in plan.all_plans()
+          if con.execute("SELECT count(*) FROM targets WHERE region = ?", [r]).fetchall()[0][0]],
         ("rules_sha256", assessment.rules_fingerprint(ctx.rules)),
     ])
     try:

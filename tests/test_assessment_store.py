@@ -167,6 +167,7 @@ def test_a_second_region_needs_only_a_description_and_its_rows(tmp_path, monkeyp
         assert county.plan.region == "示例县" and yiwu.region == "义乌"
         st = county.status(as_of="2025Q4")
         assert len(st) == len(yiwu.targets()) and (st["status"] == "grey").all()   # no actual values yet
+        assert county._stored(county.plan.first_report_date, county.latest_known_at())   # read, not computed
         regions = set(county.sql("SELECT DISTINCT region FROM out_target_status")["region"])
         assert regions == {"义乌", "示例县"}
         assert len(county.ranking(as_of="2025Q4")) == 10
