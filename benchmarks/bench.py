@@ -202,6 +202,8 @@ def bench_assess(work: Path, args) -> dict:
     known = {r: assessment.latest_known_at(con, r) for r in regions}
 
     def engine():
+        # the memory (prev_status, red_streak, rank_prev …) of the previous quarter is read from the
+        # stored rows when the build stored that quarter with this vintage and rules (Assessor default)
         n = 0
         for r in regions:
             a = assessment.Assessor(con, r, rules)
@@ -228,6 +230,17 @@ def bench_assess(work: Path, args) -> dict:
     n_floor = len(floor())
     t_engine, n_targets = timed(engine)
     t_nomem, _ = timed(engine_no_memory)
+    probe = assessment.Assessor(con, regions[-1], rules)
+    stored_memory_used = probe._stored_rows("out_target_status", assessment.previous_quarter_end(d), known[regions[-1]]) is not None
+
+    # the memory recomputed (stored_memory=False: every earlier quarter assessed, carried forward), on a sample
+    def engine_recomputed(rs):
+        for r in rs:
+            a = assessment.Assessor(con, r, rules, stored_memory=False)
+            a.status(d, known[r])
+            a.ranking(d, known[r], "project")
+    rec_sample = regions[: max(1, min(args.sample, len(regions)))]
+    t_recomputed, _ = timed(engine_recomputed, rec_sample)
     # one region under the profiler: where the engine's time goes
     one = [r for r in regions if r != plan.default_region()][0]
     _, prof, _ = profile_top(lambda: (assessment.Assessor(con, one, rules).status(d, known[one]),
@@ -269,6 +282,10 @@ def bench_assess(work: Path, args) -> dict:
         "report_date": d.isoformat(), "floor_rows": n_floor,
         "engine_status_ranking_s": round(t_engine, 2),
         "engine_without_memory_s": round(t_nomem, 2),
+        "engine_stored_memory_used": stored_memory_used,
+        "engine_recomputed_memory_sample_regions": len(rec_sample),
+        "engine_recomputed_memory_sample_s": round(t_recomputed, 2),
+        "engine_recomputed_memory_all_regions_est_s": round(t_recomputed / len(rec_sample) * len(regions), 1),
         "floor_sql_s": round(t_floor, 4), "ratio_engine_vs_floor": ratio(t_engine, t_floor),
         "api_status_ranking_by_region": api_s,
         "stored_rows_all_regions_s": round(t_rows, 4), "ratio_stored_rows_vs_floor": ratio(t_rows, t_floor),
@@ -383,7 +400,7 @@ def _preheat_uses(url: str, nb: str) -> int:
     return len(re.findall(rf"Using pre-heated kernel: \S+ for {re.escape(nb)}", text))
 
 
-def _wait_trivial_ready(url: str, timeout: float = 90.0) -> None:
+def _wait_trivial_ready(url: str, timeout: float = 30.0) -> None:
     """A preheated trivial kernel is ready once the log shows as many kernel starts + fills as used + 1."""
     import re
     deadline = time.monotonic() + timeout

@@ -201,6 +201,25 @@ class Database:
                         "FROM targets WHERE region = ? AND project_no = ?) ORDER BY indicator_id",
                         [self.region, self.region, int(project_no)])
 
+    # ---- issue 11 (dashboards): the reviewed 核心指标 table ------------------------------------------
+    CORE_INDICATOR_COLUMNS = ("project_no", "rank", "target_id", "indicator_id", "metric_zh", "reason_zh")
+
+    def core_indicators(self, project_no: int | None = None) -> pd.DataFrame:
+        """核心指标: the reviewed core indicators of each project (data/curated/core_indicators.csv, at
+        least two per project as the plan asks), by project and rank; rank 1 is the headline of the
+        project's card and first chart. Columns: project_no, rank, target_id, indicator_id, metric_zh,
+        reason_zh. Empty (same columns) for a store built before the table existed."""
+        project_no = self._project_no(project_no)
+        if not self.assessor.has_column("core_indicators", "target_id"):
+            return pd.DataFrame(columns=list(self.CORE_INDICATOR_COLUMNS))
+        where, args = "c.region = ?", [self.region]
+        if project_no is not None:
+            where, args = where + " AND c.project_no = ?", args + [int(project_no)]
+        return self.sql(f"""SELECT c.project_no, c.rank, c.target_id, c.indicator_id, t.metric_zh, c.reason_zh
+                            FROM core_indicators c LEFT JOIN targets t ON t.region = c.region AND t.target_id = c.target_id
+                            WHERE {where} ORDER BY c.project_no, c.rank""", args)
+    # ---- end issue 11 ----
+
     def core_indicator_ids(self) -> set[str] | None:
         """Indicators flagged core (核心指标) by the catalog (a ``core``/``is_core`` column of
         ``indicators``), or None when the catalog does not flag them."""
@@ -211,34 +230,37 @@ class Database:
                 return set(df["indicator_id"]) or None
         return None
 
-    def task_progress(self, project_no: int, period_label: str) -> pd.DataFrame:
-        """Annex 4 (重点任务进度表) as it stood at ``period_label``: every key task with its latest row."""
-        project_no = self._project_no(project_no, allow_none=False)
+    def task_progress(self, project_no: int | None, period_label: str) -> pd.DataFrame:
+        """Annex 4 (重点任务进度表) as it stood at ``period_label``: every key task with its latest row
+        (``project_no=None``: all projects, ordered by project; issue 12)."""
+        project_no = self._project_no(project_no)
         period_label = check_period_label(period_label)
         return self.sql(
             """WITH tp AS (
                    SELECT * FROM task_progress
-                   WHERE region = ? AND project_no = ? AND period_label <= ?
+                   WHERE region = ? AND (CAST(? AS INTEGER) IS NULL OR project_no = ?) AND period_label <= ?
                    QUALIFY row_number() OVER (PARTITION BY region, project_no, task_id
                                               ORDER BY period_label DESC, reported_at DESC) = 1)
                SELECT coalesce(k.task_id, tp.task_id) AS task_id, k.seq, k.year, k.text_zh, tp.period_label, tp.status,
-                      tp.progress_pct, tp.progress_text, tp.due, tp.lead_unit, tp.partner_units, tp.source_type
-               FROM (SELECT * FROM key_tasks WHERE region = ? AND project_no = ?) k
-               FULL OUTER JOIN tp ON tp.task_id = k.task_id
-               ORDER BY k.year NULLS LAST, k.seq NULLS LAST, 1""",
-            [self.region, int(project_no), period_label, self.region, int(project_no)])
+                      tp.progress_pct, tp.progress_text, tp.due, tp.lead_unit, tp.partner_units, tp.source_type,
+                      coalesce(k.project_no, tp.project_no) AS project_no
+               FROM (SELECT * FROM key_tasks WHERE region = ? AND (CAST(? AS INTEGER) IS NULL OR project_no = ?)) k
+               FULL OUTER JOIN tp ON tp.task_id = k.task_id AND tp.project_no = k.project_no
+               ORDER BY coalesce(k.project_no, tp.project_no), k.year NULLS LAST, k.seq NULLS LAST, 1""",
+            [self.region, project_no, project_no, period_label, self.region, project_no, project_no])
 
-    def problems(self, project_no: int, period_label: str) -> pd.DataFrame:
-        """Annex 5 (问题销号进度表) as it stood at ``period_label``: the latest row per problem."""
-        project_no = self._project_no(project_no, allow_none=False)
+    def problems(self, project_no: int | None, period_label: str) -> pd.DataFrame:
+        """Annex 5 (问题销号进度表) as it stood at ``period_label``: the latest row per problem
+        (``project_no=None``: all projects, ordered by project; issue 12)."""
+        project_no = self._project_no(project_no)
         period_label = check_period_label(period_label)
         return self.sql(
             """SELECT * FROM problems
-               WHERE region = ? AND project_no = ? AND period_label <= ?
+               WHERE region = ? AND (CAST(? AS INTEGER) IS NULL OR project_no = ?) AND period_label <= ?
                QUALIFY row_number() OVER (PARTITION BY region, project_no, problem_id
                                           ORDER BY period_label DESC, reported_at DESC) = 1
-               ORDER BY struck_off, due NULLS LAST, problem_id""",
-            [self.region, int(project_no), period_label])
+               ORDER BY project_no, struck_off, due NULLS LAST, problem_id""",
+            [self.region, project_no, project_no, period_label])
 
     def missing_returns(self, period_label: str, today: date | None = None) -> pd.DataFrame:
         """催报: one row per project and table not returned for ``period_label`` (project_no, sheet, …)."""
@@ -246,6 +268,61 @@ class Database:
         from .returns.missing import missing_returns
 
         return missing_returns(self.con, period_label, region=self.region, today=today)
+
+    # == issue 12 (the meeting pack and the overview's pack download): public reads =============
+    def late_returns(self, as_of=None, known_at=None) -> pd.DataFrame:
+        """催报 of the report quarter of ``as_of`` (default: the latest report date) judged on ``known_at``
+        (default :meth:`latest_known_at`): one row per project that has not returned all three tables.
+
+        Columns: project_no, project (一 扩投资), lead_unit, missing (the tables, 、-separated), n_missing,
+        deadline, overdue, days_late — the rows the dashboards' 催报 list shows for that day.
+        """
+        from .returns.common import DATA_SHEETS
+        from .fmt import cn_number
+
+        as_of, known_at = check_date("as_of", as_of), check_date("known_at", known_at)
+        d = as_date(as_of) if as_of is not None else self.latest_report_date()
+        today = self._known(known_at)
+        label = f"{d.year}Q{(d.month - 1) // 3 + 1}"
+        cols = ["project_no", "project", "lead_unit", "missing", "n_missing", "deadline", "overdue", "days_late"]
+        rows = self.missing_returns(label, today=today)
+        if rows.empty:
+            return pd.DataFrame(columns=cols)
+        order = {s: i for i, s in enumerate(DATA_SHEETS)}
+        rows = rows.assign(_o=rows["sheet"].map(order)).sort_values(["project_no", "_o"])
+        g = rows.groupby("project_no", sort=True)
+        out = pd.DataFrame({"missing": g["sheet"].agg("、".join), "n_missing": g.size(),
+                            "short_zh": g["project"].first(), "lead_unit": g["lead_unit"].first(),
+                            "deadline": g["deadline"].first(), "days_late": g["days_overdue"].max()}).reset_index()
+        out["project"] = [f"{cn_number(int(n))} {s}" for n, s in zip(out["project_no"], out["short_zh"])]
+        out["overdue"] = out["days_late"] > 0
+        return out[cols].reset_index(drop=True)
+
+    def source_register(self) -> pd.DataFrame:
+        """The reviewed register of published sources (data/curated/sources.csv, table ``source_register``)
+        beside each published document of the store: submission_id, title, address, grade (the store's),
+        reviewed (whether the register has a row), publisher_zh ('' = 发布单位待核), document_title,
+        title_supplied, published_on, date_estimated, register_grade, original_zh, cites_zh, language_zh,
+        review_zh. Derivations (推算) have no register row: they name the documents they are computed from."""
+        has = bool(self.sql("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'source_register'")
+                   ["n"].iloc[0])
+        if not has:      # a store built before the register existed: every source unreviewed
+            df = self.sql("SELECT submission_id, title, address, grade FROM submissions "
+                          "WHERE region = ? AND source_type = 'published' ORDER BY received_at, title", [self.region])
+            for c in ("publisher_zh", "document_title", "title_supplied", "published_on", "date_estimated",
+                      "register_grade", "original_zh", "cites_zh", "language_zh", "review_zh"):
+                df[c] = None
+            df["reviewed"] = False
+            return df
+        return self.sql(
+            """SELECT s.submission_id, s.title, s.address, s.grade, r.submission_id IS NOT NULL AS reviewed,
+                      r.publisher_zh, r.document_title, r.title_supplied, r.published_on, r.date_estimated,
+                      r.grade AS register_grade, r.original_zh, r.cites_zh, r.language_zh, r.review_zh
+               FROM submissions s LEFT JOIN source_register r
+                    ON r.submission_id = s.submission_id AND r.region = s.region
+               WHERE s.region = ? AND s.source_type = 'published'
+               ORDER BY s.received_at, s.title""", [self.region])
+    # == end of issue 12 reads ================================================================
 
     # -- the engine -------------------------------------------------------------------------
     # -- argument checks (shiwu_lib.errors: one line naming the input) ------------------------------

@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+from bisect import bisect_right
 from dataclasses import asdict
 from datetime import date, datetime
+from functools import partial
 
 import pandas as pd
 
@@ -96,6 +99,25 @@ def in_unit(value_base, unit: str):
     return value_base / units.to_base(1.0, unit)
 
 
+def _finite(v) -> bool:
+    """progress.usable's test of a value (None, NaN and ±inf are left out)."""
+    try:
+        return v is not None and math.isfinite(float(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _identity(v):
+    return v
+
+
+def _in_factor(value_base, factor: float):
+    """:func:`in_unit` with the unit's base factor already looked up."""
+    if value_base is None or pd.isna(value_base):
+        return None
+    return value_base / factor
+
+
 def rules_fingerprint(rules: Rules) -> str:
     """sha256 of the thresholds and wording (not of the file name): stored rows were judged by these."""
     data = {k: v for k, v in asdict(rules).items() if k != "source"}
@@ -137,8 +159,15 @@ class Assessor:
     """Assess the targets of one region of a store. Reads are cached: a store is never changed in place
     (it is rebuilt into a new file), so what was read stays true while the connection is open."""
 
-    def __init__(self, con, region: str, rules: Rules):
+    def __init__(self, con, region: str, rules: Rules, stored_memory: bool = True):
+        """``stored_memory``: take the memory columns of the previous quarter end (prev_status,
+        prev_ahead_pp, red_streak; rank_prev, light_prev) from the rows the build stored, when the
+        store holds that quarter for this region with the same vintage and rules (what
+        :meth:`shiwu_lib.api.Database` checks before it serves stored rows); otherwise, or with
+        False, every earlier quarter is computed. Either way the memory is carried forward one
+        quarter at a time (each quarter end is assessed once per Assessor)."""
         self.con, self.region, self.rules = con, region, rules
+        self.stored_memory = stored_memory
         self._cache: dict = {}
 
     def _sql(self, query: str, params=None) -> pd.DataFrame:
@@ -188,21 +217,51 @@ class Assessor:
         self._cache[key] = (out, titles)
         return out, titles
 
+    def _series_index(self, known: date) -> dict[str, tuple[list, list[date]]]:
+        """Per indicator its observations (sorted by period end, as read) and their period ends, so
+        that the observations ended by a date are a prefix (bisect) instead of a filter."""
+        key = ("obs_index", known)
+        if key not in self._cache:
+            obs, _ = self.observations(known)
+            idx = {}
+            for ind, lst in obs.items():
+                ends = [o.period_end for o in lst]
+                if any(b < a for a, b in zip(ends, ends[1:])):      # not sorted: keep the plain filter
+                    idx[ind] = (lst, None)
+                else:
+                    idx[ind] = (lst, ends)
+            self._cache[key] = idx
+        return self._cache[key]
+
+    def _prepared_targets(self) -> list[tuple]:
+        """Per target (once per Assessor): its row, its TargetSpec and the base-unit factor of its unit."""
+        if "prepared" not in self._cache:
+            prep = []
+            for t in self.targets().itertuples(index=False):
+                factor = None if t.kind == "growth_rate" else units.to_base(1.0, t.unit)
+                prep.append((t, target_spec(t), factor))
+            self._cache["prepared"] = prep
+        return self._cache["prepared"]
+
     # -- status ---------------------------------------------------------------------------------
     def status_frame(self, d: date, known: date) -> pd.DataFrame:
         """All targets at report date ``d`` with the data known at ``known``, without the memory columns."""
         key = ("status", d, known)
         if key in self._cache:
             return self._cache[key]
-        obs, titles = self.observations(max(known, d))
+        obs_known = max(known, d)
+        _, titles = self.observations(obs_known)
+        index = self._series_index(obs_known)
         rows = []
-        for t in self.targets().itertuples(index=False):
-            series = obs.get(t.indicator_id, []) if isinstance(t.indicator_id, str) else []
-            series = [o for o in series if o.period_end <= d]
-            a = progress.assess(target_spec(t), series, d, self.rules)
-            used = progress.usable(series, d)
+        empty: tuple = ([], [])
+        for t, spec, factor in self._prepared_targets():
+            lst, ends = index.get(t.indicator_id, empty) if isinstance(t.indicator_id, str) else empty
+            series = lst[:bisect_right(ends, d)] if ends is not None else [o for o in lst if o.period_end <= d]
+            a = progress.assess(spec, series, d, self.rules)
+            # the observations progress.usable keeps (ended by d, finite value): only their sources are shown
+            used_sources = {o.source_type for o in series if _finite(o.value)}
             # values, gaps and per-year paces in the target's unit (亿元, 亿元/年 …); growth rates stay in %
-            conv = (lambda v: v) if t.kind == "growth_rate" else (lambda v, u=t.unit: in_unit(v, u))
+            conv = _identity if factor is None else partial(_in_factor, factor=factor)
             rows.append({
                 "project_no": t.project_no, "target_id": t.target_id, "metric_zh": t.metric_zh,
                 "section": t.section, "kind": t.kind, "period": t.period, "start_year": t.start_year,
@@ -216,8 +275,8 @@ class Assessor:
                 "method": a.method_zh, "baseline": conv(a.baseline), "baseline_source": a.baseline_source,
                 "indicator_id": t.indicator_id, "lead_unit": t.lead_unit, "project_short": t.project_short,
                 "firm_target_id": t.firm_target_id,
-                "source_types": ";".join(sorted({o.source_type for o in used})),
-                "is_demo": any(o.source_type == "demo" for o in used),
+                "source_types": ";".join(sorted(used_sources)),
+                "is_demo": "demo" in used_sources,
                 "report_date": d, "known_at": known, "time_progress_date": a.time_progress_date,
                 "time_progress_report": a.time_progress_report, "data_lag_months": a.data_lag_months,
                 "stale": a.stale, "baseline_period": a.baseline_period,
@@ -237,22 +296,62 @@ class Assessor:
     def status(self, d: date, known: date) -> pd.DataFrame:
         """:meth:`status_frame` plus the status memory: ``prev_status`` / ``prev_ahead_pp`` at the
         previous quarter end and ``red_streak`` (consecutive quarter ends in red, this one included),
-        all judged with the same ``known``."""
-        df = self.status_frame(d, known).copy()
+        all judged with the same ``known``.
+
+        The memory is carried forward: red_streak(d) = red(d) × (1 + red_streak(previous quarter
+        end)), the previous quarter end's row being the stored one when :meth:`_stored_rows` allows
+        it, else computed (once per Assessor)."""
+        key = ("status_mem", d, known)
+        if key not in self._cache:
+            df = self.status_frame(d, known).copy()
+            prev = self._previous(d)
+            if prev is not None:
+                stored = self._stored_rows("out_target_status", prev, known)
+                h = (stored if stored is not None else self.status(prev, known)).set_index("target_id")
+                df["prev_status"] = df["target_id"].map(h["status"])
+                df["prev_ahead_pp"] = df["target_id"].map(h["ahead_pp"])
+                before = df["target_id"].map(h["red_streak"]).fillna(0).astype(int)
+            else:
+                before = 0
+            red = (df["status"] == "red").astype(int)
+            df["red_streak"] = red * (1 + before)
+            self._cache[key] = df
+        return self._cache[key].copy()
+
+    def _previous(self, d: date) -> date | None:
+        """The previous quarter end of ``d`` if it is a report quarter of the plan, else None."""
         first = plan.get(self.region).first_report_date
-        history = [self.status_frame(q, known) for q in quarter_ends_until(previous_quarter_end(d), first)]
-        if history:
-            prev = history[-1].set_index("target_id")
-            df["prev_status"] = df["target_id"].map(prev["status"])
-            df["prev_ahead_pp"] = df["target_id"].map(prev["ahead_pp"])
-        streak = (df["status"] == "red").astype(int)
-        alive = streak.astype(bool)
-        for h in reversed(history):
-            alive &= df["target_id"].map(h.set_index("target_id")["status"]).eq("red")
-            streak += alive.astype(int)
-            if not alive.any():
-                break
-        df["red_streak"] = streak
+        q = quarter_ends_until(previous_quarter_end(d), first)
+        return q[-1] if q else None
+
+    def _stored_rows(self, table: str, d: date, known: date, by: str | None = None) -> pd.DataFrame | None:
+        """The memory columns the build stored for report date ``d``, or None when they may not be used:
+        ``stored_memory`` off, no such rows, or the store's vintage or rules for this region differ."""
+        if not self.stored_memory:
+            return None
+        ok_key = ("stored_ok", table, known)
+        if ok_key not in self._cache:
+            ok = False
+            if self.has_column(table, "report_date") and self.has_column("build_info", "key"):
+                info = dict(self.con.execute("SELECT key, value FROM build_info").fetchall())
+                stored_known = info.get(f"assessment_known_at:{self.region}",
+                                        info.get("assessment_known_at") if self.region == info.get("default_region") else None)
+                ok = stored_known == str(known) and info.get("rules_sha256") == rules_fingerprint(self.rules)
+            self._cache[ok_key] = ok
+        if not self._cache[ok_key]:
+            return None
+        if table == "out_target_status":
+            df = self._sql("SELECT target_id, status, ahead_pp, red_streak FROM out_target_status "
+                           "WHERE region = ? AND report_date = ? AND known_at = ?", [self.region, d, known])
+        else:
+            df = self._sql('SELECT "key", rank, light, red_streak FROM out_ranking '
+                           'WHERE region = ? AND report_date = ? AND known_at = ? AND "by" = ?',
+                           [self.region, d, known, by])
+            if len(df):
+                df["rank"] = df["rank"].astype("int64")
+        if df.empty:
+            return None
+        df["red_streak"] = df["red_streak"].astype("int64")
         return df
 
     # -- ranking --------------------------------------------------------------------------------
@@ -274,28 +373,32 @@ class Assessor:
 
     def ranking(self, d: date, known: date, by: str = "project") -> pd.DataFrame:
         """The 晾晒 ranking with 位次变化: ``rank_prev`` / ``light_prev`` at the previous quarter end
-        (same ``known``), ``rank_change`` = rank_prev − rank (+ = moved up), ``red_streak``."""
+        (same ``known``), ``rank_change`` = rank_prev − rank (+ = moved up), ``red_streak``
+        (carried forward like :meth:`status`)."""
         col = "project_no" if by == "project" else "lead_unit"
-        rk = self.ranking_frame(d, known, by).copy()
-        first = plan.get(self.region).first_report_date
-        history = [self.ranking_frame(q, known, by) for q in quarter_ends_until(previous_quarter_end(d), first)]
-        if history:
-            prev = history[-1].set_index(col)
-            rk["rank_prev"] = rk[col].map(prev["rank"])
-            rk["light_prev"] = rk[col].map(prev["light"])
-        else:
-            rk["rank_prev"] = None
-            rk["light_prev"] = None
-        rk["rank_change"] = pd.to_numeric(rk["rank_prev"], errors="coerce") - rk["rank"]
-        streak = (rk["light"] == "red").astype(int)
-        alive = streak.astype(bool)
-        for h in reversed(history):
-            alive &= rk[col].map(h.set_index(col)["light"]).eq("red")
-            streak += alive.astype(int)
-            if not alive.any():
-                break
-        rk["red_streak"] = streak
-        return rk
+        key = ("ranking_mem", d, known, by)
+        if key not in self._cache:
+            rk = self.ranking_frame(d, known, by).copy()
+            prev = self._previous(d)
+            if prev is not None:
+                stored = self._stored_rows("out_ranking", prev, known, by)
+                if stored is not None:
+                    h = stored.set_index("key")
+                    keys = rk[col].astype(str)
+                else:
+                    h = self.ranking(prev, known, by).set_index(col)
+                    keys = rk[col]
+                rk["rank_prev"] = keys.map(h["rank"])
+                rk["light_prev"] = keys.map(h["light"])
+                before = keys.map(h["red_streak"]).fillna(0).astype(int)
+            else:
+                rk["rank_prev"] = None
+                rk["light_prev"] = None
+                before = 0
+            rk["rank_change"] = pd.to_numeric(rk["rank_prev"], errors="coerce") - rk["rank"]
+            rk["red_streak"] = (rk["light"] == "red").astype(int) * (1 + before)
+            self._cache[key] = rk
+        return self._cache[key].copy()
 
     def midpoint(self, known: date) -> pd.DataFrame:
         """The 2025 midpoint check (progress.midpoint) on the status at the plan's midpoint date."""
@@ -314,13 +417,15 @@ OUT_TABLES = ("out_target_status", "out_project_status", "out_ranking", "out_mid
 def project_status_frame(st: pd.DataFrame, rk: pd.DataFrame, d: date) -> pd.DataFrame:
     """One row per project at ``d``: light, counts of its in-play firm targets, rank and its memory."""
     play = lights.firm_in_play(st, d)
+    play_no = play["project_no"].to_numpy()
+    play_status = play["status"].to_numpy(dtype=object)
     rows = []
     for r in rk.itertuples(index=False):
-        pp = play[play["project_no"] == r.project_no]
-        c = lights.light_counts(pp["status"])
+        mask = play_no == r.project_no
+        c = lights.light_counts(play_status[mask])
         rows.append({
             "project_no": int(r.project_no), "short_zh": r.short_zh, "lead_unit": r.lead_unit, "light": r.light,
-            "n_in_play": int(len(pp)), "n_green": c["green"], "n_yellow": c["yellow"], "n_red": c["red"],
+            "n_in_play": int(mask.sum()), "n_green": c["green"], "n_yellow": c["yellow"], "n_red": c["red"],
             "n_grey": c["grey"], "score_pp": r.score_pp, "mean_ahead_pp": r.mean_ahead_pp,
             "share_green": r.share_green, "rank": int(r.rank),
             "rank_prev": None if pd.isna(r.rank_prev) else int(r.rank_prev),
@@ -333,10 +438,28 @@ def project_status_frame(st: pd.DataFrame, rk: pd.DataFrame, d: date) -> pd.Data
 def compute_out_tables(con, region: str, rules: Rules) -> dict[str, pd.DataFrame]:
     """The assessment of every report quarter (plan's first quarter → latest) with the store's latest
     vintage, as the frames of the four out_ tables."""
-    a = Assessor(con, region, rules)
+    return out_tables_from(prefetch(con, region, rules))
+
+
+def prefetch(con, region: str, rules: Rules) -> dict:
+    """Everything :func:`out_tables_from` reads from the store for ``region``, read now: the job of a
+    build worker process (which has no connection: the store being built is open for writing)."""
+    a = Assessor(con, region, rules, stored_memory=False)   # every quarter is computed, in order
     known = latest_known_at(con, region)
     first = plan.get(region).first_report_date
     dates = quarter_ends_until(latest_report_date(con, region), first)
+    a.targets()
+    a.projects()
+    for k in {max(known, d) for d in dates} | {known}:
+        a.observations(k)
+    return {"region": region, "rules": rules, "known": known, "dates": dates, "cache": dict(a._cache)}
+
+
+def out_tables_from(job: dict) -> dict[str, pd.DataFrame]:
+    """The four out_ frames of one region from a :func:`prefetch` job (no store access)."""
+    region, known, dates = job["region"], job["known"], job["dates"]
+    a = Assessor(None, region, job["rules"], stored_memory=False)
+    a._cache.update(job["cache"])
     status, projects, ranking = [], [], []
     for d in dates:
         st = a.status(d, known)

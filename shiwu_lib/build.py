@@ -10,6 +10,7 @@ byte-identical and prints one line naming the file, row and problem.
     curated    data/curated/{projects,indicators,context_indicators,targets,key_tasks}.csv
     published  data/curated/published_actuals.csv
     derived    data/curated/derivations.csv + the published rows               推算 values
+    sources    data/curated/sources.csv                                        reviewed publisher, title, date (issue 12)
     returns    data/raw/returns/*                                              archived department workbooks
     demo       the seeded demo generator (unless --no-demo / SHIWU_DEMO=0)     示例数据
     views      shiwu_lib/sql/views.sql
@@ -19,6 +20,7 @@ byte-identical and prints one line naming the file, row and problem.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -75,6 +77,58 @@ def _derived(con, ctx: Context) -> str:
     return f"{derived.load(con)} values (推算)"
 
 
+# == issue 12 (the meeting pack's 数据说明): the reviewed source register ============================
+SOURCE_REGISTER_COLUMNS = ("region", "source_title", "source_address", "publisher_zh", "document_title",
+                           "title_supplied", "published_on", "date_estimated", "grade", "original_zh", "cites_zh",
+                           "language_zh", "review_zh")
+
+
+def _sources(con, ctx: Context) -> str:
+    """data/curated/sources.csv → ``source_register``: one reviewed row per published document (keyed by
+    the title and address published_actuals.csv records); a row naming no loaded document, or with
+    another grade than the document's, fails the build."""
+    from .returns.published import submission_id
+
+    con.execute("""CREATE TABLE source_register (
+        region VARCHAR, submission_id VARCHAR, source_title VARCHAR, source_address VARCHAR, publisher_zh VARCHAR,
+        document_title VARCHAR, title_supplied BOOLEAN, published_on DATE, date_estimated BOOLEAN, grade VARCHAR,
+        original_zh VARCHAR, cites_zh VARCHAR, language_zh VARCHAR, review_zh VARCHAR)""")
+    f = paths.curated_dir() / "sources.csv"
+    if not f.exists():
+        return "no data/curated/sources.csv (every source 发布单位待核)"
+    df = pd.read_csv(f, dtype=str, keep_default_na=False)
+    missing = [c for c in SOURCE_REGISTER_COLUMNS if c not in df.columns]
+    if missing:
+        raise BuildError(f"data/curated/sources.csv: missing column(s) {', '.join(missing)}")
+    subs = {r[0]: r[1] for r in con.execute(
+        "SELECT submission_id, grade FROM submissions WHERE source_type = 'published'").fetchall()}
+    rows = []
+    for i, r in enumerate(df.to_dict("records"), start=2):
+        sid = submission_id(r["source_title"], r["source_address"])
+        if sid not in subs:
+            raise BuildError(f"data/curated/sources.csv row {i}: no published value has source_title "
+                             f"{r['source_title'][:40]!r} and source_address {r['source_address']!r}")
+        if r["grade"] != subs[sid]:
+            raise BuildError(f"data/curated/sources.csv row {i}: grade {r['grade']!r}, the document's values say "
+                             f"{subs[sid]!r}")
+        rows.append({**{c: (r[c].strip() or None) for c in SOURCE_REGISTER_COLUMNS}, "submission_id": sid,
+                     "region": r["region"].strip() or ctx.region,
+                     "title_supplied": r["title_supplied"].strip().lower() == "true",
+                     "date_estimated": r["date_estimated"].strip().lower() == "true",
+                     "published_on": pd.Timestamp(r["published_on"]).date() if r["published_on"].strip() else None})
+    reg = pd.DataFrame(rows)
+    if reg["submission_id"].duplicated().any():
+        raise BuildError("data/curated/sources.csv: a document is listed twice: "
+                         f"{reg.loc[reg['submission_id'].duplicated(), 'source_title'].iloc[0][:40]!r}")
+    con.register("_shiwu_sources", reg)
+    try:
+        con.execute("INSERT INTO source_register BY NAME SELECT * FROM _shiwu_sources ORDER BY submission_id")
+    finally:
+        con.unregister("_shiwu_sources")
+    return f"{len(reg)} reviewed sources"
+# == end of issue 12 ==============================================================================
+
+
 def _returns(con, ctx: Context) -> str:
     from .returns import archive
     archive.load(con)
@@ -97,19 +151,48 @@ def _views(con, ctx: Context) -> str:
     return "views and macros"
 
 
+def build_workers(n_regions: int) -> int:
+    """Worker processes for the assessment step: ``SHIWU_BUILD_WORKERS`` if set (1 = none), else up to
+    two when there are at least four regions (a province), else none (a spawn costs ~2 s of imports)."""
+    env = os.environ.get("SHIWU_BUILD_WORKERS", "").strip()
+    if env:
+        try:
+            return max(1, min(int(env), n_regions))
+        except ValueError:
+            raise BuildError(f"SHIWU_BUILD_WORKERS={env!r}: expected a whole number") from None
+    return min(2, os.cpu_count() or 1) if n_regions >= 4 else 1
+
+
 def _assessment(con, ctx: Context) -> str:
     n = 0
-    for region in plan.all_plans():
-        if not con.execute("SELECT count(*) FROM targets WHERE region = ?", [region]).fetchall()[0][0]:
-            continue
-        frames = assessment.compute_out_tables(con, region, ctx.rules)
+    regions = [r for r in plan.all_plans()
+               if con.execute("SELECT count(*) FROM targets WHERE region = ?", [r]).fetchall()[0][0]]
+    workers = build_workers(len(regions))
+
+    def store_frames(frames) -> None:
+        nonlocal n
         for name, df in frames.items():
             write_out_table(con, name, df)
         n += len(frames["out_target_status"])
+
+    if workers <= 1:
+        for region in regions:
+            store_frames(assessment.compute_out_tables(con, region, ctx.rules))
+    else:
+        # the regions are independent: workers compute (no store access), this process reads their
+        # inputs and writes their frames in the regions' order, so the store is the same as serially
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(assessment.out_tables_from, assessment.prefetch(con, r, ctx.rules))
+                       for r in regions]
+            for f in futures:
+                store_frames(f.result())
     for name in assessment.OUT_TABLES:      # an empty store still has the tables
         if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()[0][0]:
             metadata.create_out_table(con, name)
-    return f"{n} target × quarter rows"
+    return f"{n} target × quarter rows" + (f" ({workers} worker processes)" if workers > 1 else "")
 
 
 def write_out_table(con, name: str, df: pd.DataFrame) -> None:
@@ -155,6 +238,7 @@ STEPS: tuple[Step, ...] = (
     Step("curated", "data/curated/{projects,indicators,context_indicators,targets,key_tasks}.csv", _curated),
     Step("published", "data/curated/published_actuals.csv", _published),
     Step("derived", "data/curated/derivations.csv + published rows", _derived),
+    Step("sources", "data/curated/sources.csv", _sources),               # issue 12: reviewed source register
     Step("returns", "data/raw/returns/*", _returns),
     Step("demo", "the seeded demo generator (示例数据)", _demo),
     Step("views", "shiwu_lib/sql/views.sql", _views),

@@ -345,6 +345,58 @@ def load_exclusions(folder: Path | None = None) -> pd.DataFrame:
     return df
 
 
+# ---- core_indicators (核心指标; issue 11, owner: dashboards) ------------------------------------
+CORE_INDICATORS_CSV = "core_indicators.csv"
+MIN_CORE_PER_PROJECT = 2   # the plan (表单管理): 各工程提出不少于2个具有义乌特色和辨识度的核心指标
+
+
+def load_core_indicators(folder: Path | None = None) -> pd.DataFrame:
+    df = _read_csv(CORE_INDICATORS_CSV, folder)
+    for c in ("project_no", "rank"):
+        if c in df.columns:
+            df[c] = _to_int(df[c])
+    return df
+
+
+def validate_core_indicators(C: pd.DataFrame, targets: pd.DataFrame, pnos: set) -> list[str]:
+    """The reviewed 核心指标 table: every row names a known, firm target of its own project with a
+    rank and a reason; at least :data:`MIN_CORE_PER_PROJECT` per project; ranks unique per project."""
+    err: list[str] = []
+    need = ["project_no", "target_id", "rank", "reason_zh"]
+    missing = [c for c in need if c not in C.columns]
+    if missing:
+        return [f"core_indicators: missing columns {missing}"]
+    tg = targets.set_index("target_id") if "target_id" in targets.columns else pd.DataFrame()
+    for i, r in enumerate(C.itertuples(index=False), start=2):
+        w = f"core_indicators.csv line {i} ({r.target_id})"
+        if r.target_id not in tg.index:
+            err.append(f"{w}: unknown target_id {r.target_id!r} (not in targets.csv)")
+            continue
+        t = tg.loc[r.target_id]
+        if pd.isna(r.project_no) or int(r.project_no) not in pnos:
+            err.append(f"{w}: bad project_no")
+        elif int(t["project_no"]) != int(r.project_no):
+            err.append(f"{w}: target belongs to project {int(t['project_no'])}, not {int(r.project_no)}")
+        if bool(t.get("stretch")):
+            err.append(f"{w}: a 力争 (stretch) target cannot be a core indicator; name its firm target")
+        if not isinstance(t.get("indicator_id"), str) or not t.get("indicator_id"):
+            err.append(f"{w}: the target has no indicator")
+        if pd.isna(r.rank) or int(r.rank) < 1:
+            err.append(f"{w}: rank must be 1, 2, …")
+        if len(str(r.reason_zh).strip()) < 8:
+            err.append(f"{w}: give a reason (why it is the project's 核心指标)")
+    if C.duplicated(["project_no", "rank"]).any():
+        err.append("core_indicators: duplicate rank within a project")
+    if C.duplicated(["target_id"]).any():
+        err.append("core_indicators: a target is listed twice")
+    counts = C.groupby("project_no").size() if len(C) else pd.Series(dtype=int)
+    for n in (sorted(pnos) if len(C) else ()):   # a region without a 核心指标 table yet: nothing to count
+        if int(counts.get(n, 0)) < MIN_CORE_PER_PROJECT:
+            err.append(f"core_indicators: project {n} has {int(counts.get(n, 0))} core indicator(s); "
+                       f"the plan asks for at least {MIN_CORE_PER_PROJECT}")
+    return err
+
+
 def load_all(folder: Path | None = None) -> dict[str, pd.DataFrame]:
     return {
         "projects": load_projects(folder),
@@ -352,6 +404,8 @@ def load_all(folder: Path | None = None) -> dict[str, pd.DataFrame]:
         "targets": load_targets(folder),
         "key_tasks": load_key_tasks(folder),
         "exclusions": load_exclusions(folder),
+        **({"core_indicators": load_core_indicators(folder)}                         # issue 11: 核心指标
+           if ((Path(folder) if folder else curated_dir()) / CORE_INDICATORS_CSV).exists() else {}),
     }
 
 
@@ -601,6 +655,8 @@ def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = N
             err.append(f"{w}: give a reason")
     if X.duplicated(["project_no", "section", "number_text"]).any():
         err.append("exclusions: duplicate rows")
+    if "core_indicators" in t:                                                        # issue 11: 核心指标
+        err += validate_core_indicators(t["core_indicators"], T, pnos)
     return err
 
 

@@ -29,7 +29,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "template": ("shiwu_lib.returns.cli", "cli_template", "write the progress workbook a lead unit fills in"),
     "ingest": ("shiwu_lib.returns.cli", "cli_ingest", "validate and load returned workbooks"),
     "missing": ("shiwu_lib.returns.cli", "cli_missing", "催报: which projects have not returned which tables"),
-    "pack": ("shiwu_lib.pack", "cli_pack", "quarterly pack: chart PNGs, the 晾晒 Excel workbook and the briefing text"),
+    "pack": ("shiwu_lib.pack", "cli_pack", "quarterly meeting pack: 16:9 deck, chart PNG/SVG, the 晾晒 workbook, the briefing (MD/DOCX)"),
     "publish": ("shiwu_lib.publish", "cli_publish", "static edition of the dashboards (index.html, project-N.html, midpoint.html) that opens without a server or network"),
     "export": ("shiwu_lib.api", "cli_export", "data package for researchers: datapackage.json, CSV (UTF-8 with BOM) and Parquet"),
 }
@@ -117,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--as-of", dest="as_of", type=_when, default=None, help="report date YYYY-MM-DD or 2025Q4 (default: latest quarter end with data)")
     k.add_argument("--known-at", dest="known_at", type=_when, default=None, help="vintage (default: the newest value in the store)")
     k.add_argument("--out", default=None, help="output folder (default test-artifacts/pack-<date>)")
+    k.add_argument("--zip", dest="zip", action="store_true", help="also write <out>.zip of the folder's files (issue 12)")
     u = ps["publish"]
     u.add_argument("--as-of", dest="as_of", type=_when, default=None, help="report date YYYY-MM-DD or 2025Q4 (default: the latest quarter with data)")
     u.add_argument("--out", default="site", help="output folder (default: site/)")

@@ -269,6 +269,8 @@ def _window_years(start: date, end: date) -> float:
 
 
 def _to_date(d: Any) -> date:
+    if type(d) is date:          # the common case, first (a datetime or Timestamp is not exactly a date)
+        return d
     if isinstance(d, pd.Timestamp):
         return d.date()
     if isinstance(d, date):
@@ -319,6 +321,8 @@ def target_window(spec: TargetSpec) -> tuple[date, date]:
 # ----------------------------------------------------------------------------------------------
 
 def _finite(v: Any) -> bool:
+    if type(v) is float:         # the common case, first
+        return math.isfinite(v)
     try:
         return v is not None and math.isfinite(float(v))
     except (TypeError, ValueError):
@@ -1105,30 +1109,40 @@ def rank(assessments: pd.DataFrame, by: str | Sequence[str] = "project_no", *,
     score and the last ranks (ordered by key). Ranks are 1..n with no ties.
     """
     keys = [by] if isinstance(by, str) else list(by)
-    df = assessments.copy()
     for k in keys:
-        if k not in df.columns:
+        if k not in assessments.columns:
             raise KeyError(f"rank(): column {k!r} missing")
+    # only the columns the ranking reads (a status frame has ~60)
+    cols = [c for c in dict.fromkeys(keys + ["stretch", "status", "ahead_pp", "score_pp"]) if c in assessments.columns]
+    df = assessments[cols]
     if "stretch" in df.columns and not include_stretch:
         df = df[~df["stretch"].fillna(False).astype(bool)]
     status = (df["status"] if "status" in df.columns else pd.Series(GREY, index=df.index)).fillna(GREY)
     ahead = pd.to_numeric(df["ahead_pp"], errors="coerce") if "ahead_pp" in df.columns else pd.Series(float("nan"), index=df.index)
     score = pd.to_numeric(df["score_pp"], errors="coerce") if "score_pp" in df.columns else ahead
+    st_all = status.to_numpy(dtype=object)
+    ahead_all = ahead.to_numpy(dtype=float, na_value=float("nan"))
+    score_all = score.to_numpy(dtype=float, na_value=float("nan"))
+    positions = df[keys].assign(_rank_pos=range(len(df)))
     rows = []
-    for key, g in df.groupby(keys, sort=False, dropna=False):
+    for key, g in positions.groupby(keys, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
-        st = status.loc[g.index]
-        ah = ahead.loc[g.index].dropna()
-        sc = score.loc[g.index].dropna()
+        pos = g["_rank_pos"].to_numpy()
+        st = st_all[pos]
+        ah = ahead_all[pos]
+        ah = ah[~pd.isna(ah)]
+        sc = score_all[pos]
+        sc = sc[~pd.isna(sc)]
         n_data = int((st != GREY).sum())
         n_green = int((st == GREEN).sum())
         row = dict(zip(keys, key))
         row.update(
-            n_targets=int(len(g)), n_with_data=n_data, n_green=n_green, n_yellow=int((st == YELLOW).sum()),
+            n_targets=int(len(pos)), n_with_data=n_data, n_green=n_green, n_yellow=int((st == YELLOW).sum()),
             n_red=int((st == RED).sum()), n_grey=int((st == GREY).sum()),
-            mean_ahead_pp=float(ah.mean()) if len(ah) else float("nan"),
+            # pandas' mean of the same values in the same order (Series.mean: sum / count)
+            mean_ahead_pp=float(pd.Series(ah).mean()) if len(ah) else float("nan"),
             share_green=n_green / n_data if n_data else float("nan"),
-            score_pp=float(sc.mean()) if len(sc) else float("nan"),
+            score_pp=float(pd.Series(sc).mean()) if len(sc) else float("nan"),
         )
         rows.append(row)
 

@@ -15,6 +15,9 @@ docs/operations.md):
   ``Sec-Fetch-Site: cross-site`` (an ``<img>`` or ``<iframe>`` of another site), is refused with 403
   before any kernel starts; ``SHIWU_ALLOWED_ORIGINS`` (comma-separated) adds origins, e.g. a portal.
   Pages may not be framed by other sites (``frame-ancestors 'self'``).
+* **Preheat pools**: :data:`POOL_SIZES` kernels wait per dashboard (``SHIWU_POOL_SIZES`` overrides;
+  Voila's ``kernel_pools_config``, set on the application before it reads the command line because
+  a nested dict cannot be given there); a used kernel is replaced :data:`FILL_DELAY_SECONDS` later.
 * **Kernel cap**: at most ``SHIWU_MAX_KERNELS`` (default :data:`MAX_KERNELS`) kernels of visits;
   beyond it a visit gets a 503 page 系统繁忙 instead of a new ~180 MB kernel.
 * **Only the dashboards** (``notebooks/0*.ipynb``) are listed, preheated and rendered; sources are
@@ -38,6 +41,13 @@ from . import paths
 CULL_IDLE_SECONDS = 600
 CULL_INTERVAL_SECONDS = 60
 FILL_DELAY_SECONDS = 8
+# Preheated kernels per dashboard, sized for a meeting burst: five leaders opening the overview at
+# once each meet a kernel that has already run the page up to the visit (a visit that finds the
+# pool empty waits for a cold kernel: imports, warm-up and render on 2 cores shared with the others).
+# Measured 2026-12-01: ~175 MB RSS / ~107 MB USS per idle preheated kernel (test-artifacts/timing.json
+# records it per run): the pools hold 8 kernels, ~0.9 GB USS. Other dashboards get one.
+POOL_SIZES = {"01_overview.ipynb": 5, "02_project.ipynb": 2}
+POOL_SIZES_ENV = "SHIWU_POOL_SIZES"   # e.g. "01_overview.ipynb=3,02_project.ipynb=1" overrides POOL_SIZES
 MAX_KERNELS = 6                 # kernels of visits at once (~180 MB each), preheated ones not counted
 DASHBOARDS = "0*.ipynb"          # what is served: the dashboards, not research notebooks
 TOKEN_ENV = "SHIWU_SERVE_TOKEN"
@@ -128,6 +138,24 @@ def install_front_door() -> None:
     TornadoVoilaTreeHandler.get = front_door
 
 
+def pool_sizes() -> dict[str, int]:
+    """Preheated kernels per dashboard: :data:`POOL_SIZES`, overridden by ``SHIWU_POOL_SIZES``."""
+    sizes = dict(POOL_SIZES)
+    for item in (os.environ.get(POOL_SIZES_ENV) or "").split(","):
+        name, _, n = item.partition("=")
+        if name.strip() and n.strip().isdigit():
+            sizes[name.strip()] = int(n)
+    return sizes
+
+
+def kernel_pools_config(default_env: dict | None = None) -> dict:
+    """Voila's ``VoilaKernelManager.kernel_pools_config``: the per-dashboard pool sizes and a default of 1."""
+    env = dict(default_env or {})
+    cfg = {"default": {"pool_size": 1, "kernel_env_variables": env}}
+    cfg.update({name: {"pool_size": n, "kernel_env_variables": env} for name, n in pool_sizes().items()})
+    return cfg
+
+
 def voila_argv(port: int = 8866, host: str = "127.0.0.1", preheat: bool = True) -> list[str]:
     """The full command line `shiwu serve` runs (also used by the test harness; ``argv[3]`` is the folder)."""
     hidden = _hidden_notebooks()
@@ -152,9 +180,9 @@ def voila_argv(port: int = 8866, host: str = "127.0.0.1", preheat: bool = True) 
         # it does not compete for the 2 cores with the page being drawn.
         argv += ["--preheat_kernel=True", "--VoilaConfiguration.default_pool_size=1",
                  f"--VoilaKernelManager.fill_delay={FILL_DELAY_SECONDS}"]
-        argv += [f"--VoilaKernelManager.preheat_blacklist={re.escape(h)}" for h in hidden if h.endswith(".ipynb")]
+        argv += [f"--VoilaKernelManager.preheat_denylist={re.escape(h)}" for h in hidden if h.endswith(".ipynb")]
         if hidden:  # sub-folders: anything below them
-            argv += [f"--VoilaKernelManager.preheat_blacklist={re.escape(h)}/.*" for h in hidden if not h.endswith(".ipynb")]
+            argv += [f"--VoilaKernelManager.preheat_denylist={re.escape(h)}/.*" for h in hidden if not h.endswith(".ipynb")]
     return argv
 
 
@@ -252,6 +280,8 @@ def run_voila(argv: list[str]) -> None:
     install_front_door()
     token = os.environ.pop(TOKEN_ENV, None)
     app = Voila.instance()
+    if "--preheat_kernel=True" in argv:   # merged with the command line's config by initialize()
+        app.config.VoilaKernelManager.kernel_pools_config = kernel_pools_config()
     app.initialize(argv)
     if token:
         app.token = token

@@ -12,7 +12,9 @@ The build is deterministic: the same inputs give the same rows (the demo generat
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Callable
@@ -102,18 +104,109 @@ def load_curated(con: duckdb.DuckDBPyConnection, curated: Path | None = None) ->
                text_zh, {_split_list('target_ids')}
         FROM {_read(cur / 'key_tasks.csv')}
         ORDER BY task_id""")
+    # ---- core_indicators (核心指标; issue 11, owner: dashboards) — created here, not in schema.sql ----
+    core = cur / "core_indicators.csv"
+    con.execute("""CREATE TABLE IF NOT EXISTS core_indicators (region VARCHAR, project_no INTEGER, target_id VARCHAR,
+                   indicator_id VARCHAR, rank INTEGER, reason_zh VARCHAR)""")
+    if core.exists():
+        c_region = region.replace("trim(region)", "trim(c.region)")
+        con.execute(f"""
+            INSERT INTO core_indicators
+            SELECT {c_region}, CAST(c.project_no AS INTEGER), c.target_id, t.indicator_id, CAST(c.rank AS INTEGER), c.reason_zh
+            FROM {_read(core)} c LEFT JOIN targets t ON t.target_id = c.target_id AND t.region = {c_region}
+            ORDER BY 2, 5""")
+    # ---- end core_indicators ----
 
 
 def input_fingerprint() -> str:
     """sha256 over the curated tables and plan descriptions and the archived returns: what a build
-    was made from (``build_info.inputs_sha256``)."""
+    was made from (``build_info.inputs_sha256``).
+
+    Each file's own sha256 is taken from :func:`file_sha256` (hashed again whenever the file's size,
+    mtime, ctime or inode differ from when it was hashed), so the value is the same as hashing every
+    byte, and an unchanged province (660 MB of CSVs) is checked by ``stat`` instead of read."""
     h = hashlib.sha256()
     cur = paths.curated_dir()
     files = sorted(cur.glob("*.csv")) + sorted((cur / "plans").glob("*.toml")) + sorted(paths.returns_dir().glob("*"))
+    cache = _hash_cache()
+    before = dict(cache)
     for f in files:
         h.update(f.name.encode())
-        h.update(hashlib.sha256(f.read_bytes()).digest())
+        h.update(file_sha256(f, cache))
+    if cache != before:
+        _save_hash_cache(cache)
     return h.hexdigest()
+
+
+#: a file changed less than this many seconds before it was hashed is hashed again next time (a write
+#: within the file system's timestamp granularity could otherwise keep size and times unchanged)
+_RACY_SECONDS = 2.0
+_HASHES: dict[str, list] = {}
+
+
+def _hash_cache_path() -> Path | None:
+    """``$SHIWU_HASH_CACHE`` (``off`` / ``0``: no file), else ``$XDG_CACHE_HOME/shiwu/input-hashes.json``."""
+    env = os.environ.get("SHIWU_HASH_CACHE", "").strip()
+    if env.lower() in ("0", "off", "false", "no"):
+        return None
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "shiwu" / "input-hashes.json"
+
+
+def _hash_cache() -> dict[str, list]:
+    p = _hash_cache_path()
+    if p is not None and not _HASHES:
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+            if isinstance(data, dict):
+                _HASHES.update({k: v for k, v in data.items() if isinstance(v, list) and len(v) == 5})
+        except (OSError, ValueError):
+            pass
+    return _HASHES
+
+
+def _save_hash_cache(cache: dict[str, list]) -> None:
+    """Write the cache atomically; a cache that cannot be written only costs a re-hash next time."""
+    p = _hash_cache_path()
+    if p is None:
+        return
+    if len(cache) > 5000:       # temporary data folders of tests come and go
+        for k in [k for k in cache if not os.path.exists(k)]:
+            del cache[k]
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_name(f"{p.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(cache), encoding="utf-8")
+        os.replace(tmp, p)
+    except OSError:
+        pass
+
+
+def file_sha256(f: Path, cache: dict[str, list] | None = None) -> bytes:
+    """sha256 digest of the file's bytes; reused from ``cache`` only while its stat key is unchanged."""
+    st = f.stat()
+    key = str(f.resolve())
+    stat_key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+    if cache is not None:
+        hit = cache.get(key)
+        if hit is not None and hit[:4] == stat_key:
+            return bytes.fromhex(hit[4])
+    h = hashlib.sha256()
+    with open(f, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    digest = h.digest()
+    if cache is not None:
+        after = f.stat()
+        changed_at = max(after.st_mtime_ns, after.st_ctime_ns) / 1e9
+        if [after.st_size, after.st_mtime_ns, after.st_ctime_ns, after.st_ino] == stat_key \
+                and time.time() - changed_at > _RACY_SECONDS:
+            cache[key] = stat_key + [digest.hex()]
+        else:
+            cache.pop(key, None)
+    return digest
 
 
 _input_fingerprint = input_fingerprint   # the name ingest's crash check used before the build steps

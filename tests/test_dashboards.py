@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 import shiwu_lib as sw
-from shiwu_lib import report
+from shiwu_lib import fmt, report
 
 pytestmark = pytest.mark.browser
 
@@ -112,11 +112,18 @@ def test_overview_lights_why_rank_toolbar_print_and_deep_link(open_dashboard, bu
     shown = {int(c.get_attribute("data-project")): c.get_attribute("data-status") for c in cards.all()}
     assert shown == lights, "project lights on the page differ from the rule applied to db.status()"
 
-    # the headline of project 一 is the engine's row: same target, same number as written
-    head = report.choose_headline(st[st["project_no"] == 1], rd)
-    big = page.locator('.shiwu-card[data-project="1"] .shiwu-big')
-    assert big.get_attribute("data-headline") == head["target_id"]
-    assert big.inner_text().strip() == report.actual_text(head)
+    # each card's headline is the reviewed 核心指标 (db.core_indicators(): rank 1, or the next with
+    # data), the engine's row: same target, same number as written; the reason is on the line
+    with sw.open(built_db) as db:
+        core = db.core_indicators()
+    for no in range(1, 11):
+        head = report.choose_headline(st[st["project_no"] == no], rd, core)
+        big = page.locator(f'.shiwu-card[data-project="{no}"] .shiwu-big')
+        assert big.get_attribute("data-headline") == head["target_id"] and head["target_id"] in set(core["target_id"])
+        if head["status"] != report.GREY:
+            assert big.inner_text().strip() == report.actual_text(head)
+        line = page.locator(f'.shiwu-card[data-project="{no}"] [data-core-rank]')
+        assert line.get_attribute("data-core-rank") == str(head["core_rank"]) and head["core_reason"] in line.get_attribute("title")
 
     # why: each red or yellow card names up to three targets with the engine's reason; rank and 位次变化
     for no, light in shown.items():
@@ -153,6 +160,9 @@ def test_overview_lights_why_rank_toolbar_print_and_deep_link(open_dashboard, bu
     # print: A4 landscape over several pages, the report date and 示例数据 on every page
     n, texts = print_pdf(page, "overview")
     assert n >= 3, f"the overview printed on {n} page(s)"
+    # page 1 carries the head and the first cards, not a heading alone (a card never splits)
+    first_cards = [short for short in rk.sort_values("project_no")["short_zh"].head(4) if short in texts[0]]
+    assert len(first_cards) >= 3, f"printed page 1 holds no project card: {texts[0][:400]!r}"
     for i, t in enumerate(texts, start=1):
         assert "报告期" in t and "示例数据" in t, f"printed page {i} lacks the report date or the 示例数据 note"
 
@@ -280,3 +290,38 @@ def test_midpoint_page_counts_match_the_engine(open_dashboard, built_db, voila_u
     assert "60%" in page.locator(".js-plotly-plot").first.inner_text()
     assert page.locator(".shiwu-demo:visible").count() > 0
     assert "中期评估" in page.title()
+
+
+def test_overview_pack_download_is_a_zip_of_the_meeting_pack(open_dashboard, built_db, voila_url, tmp_path):
+    """Issue 12 on the overview: a button builds the meeting pack for the selected report date (the
+    pack's public build_pack, on the click, not on page load) and offers it as a zip download."""
+    import io
+    import zipfile
+
+    wait_preheated(voila_url, "overview")
+    d = open_dashboard(OVERVIEW, "overview-pack")
+    page = d.page
+    rd, _ = _dates(page)
+    assert page.locator("[data-download]").count() == 0          # nothing built on page load
+    page.locator(".shiwu-pack-button button, button.shiwu-pack-button").first.click()
+    link = page.locator('a[data-download="pack"]')
+    link.wait_for(state="visible", timeout=240_000)
+    with page.expect_download(timeout=60_000) as dl:
+        link.click()
+    path = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(path)
+    assert path.suffix == ".zip" and fmt.quarter_zh(rd) in path.name
+    names = zipfile.ZipFile(io.BytesIO(path.read_bytes())).namelist()
+    for ext in (".pptx", ".xlsx", ".docx"):
+        assert any(n.endswith(ext) for n in names), f"no {ext} in the pack zip: {names}"
+    assert page_errors_ok(page)
+    _shot(page, "overview-pack")
+
+
+def page_errors_ok(page) -> bool:
+    from conftest import page_errors
+
+    problems = page_errors(page)
+    assert not problems, problems
+    assert page.locator("[data-callback-error]").count() == 0
+    return True

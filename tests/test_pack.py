@@ -325,10 +325,15 @@ def test_cli_pack_prints_the_files(built_db, tmp_path, capsys):
     from shiwu_lib import pack as pk
 
     out = tmp_path / "cli"
-    args = argparse.Namespace(as_of=AS_OF, out=str(out), db=str(built_db), projects=[])
+    args = argparse.Namespace(as_of=AS_OF, out=str(out), db=str(built_db), projects=[], zip=True)
     assert pk.cli_pack(args) == 0
     printed = capsys.readouterr().out
     files = [Path(line.strip()) for line in printed.splitlines() if line.startswith("  ")]
+    import zipfile
+
+    assert f"压缩包：{out.parent / 'cli.zip'}" in printed
+    with zipfile.ZipFile(out.parent / "cli.zip") as z:
+        assert sorted(Path(n).name for n in z.namelist()) == sorted(f.name for f in files)
     charts = [f for f in files if f.suffix in (".png", ".svg")]
     # the overview charts (ranking, light shares, the midpoint split over parts) as PNG + SVG;
     # the workbook, the briefing .md/.txt/.docx and the deck
@@ -388,9 +393,11 @@ def test_deck_is_16_9_with_every_project_and_pictures(deck, pack, engine):
     play = engine["play"]
     n_target_slides = sum(1 for n in engine["projects"].index
                           if play[(play["project_no"] == n) & play["status"].isin(["red", "yellow"])].shape[0])
-    # title, overview, ranking table, ranking chart, 10 project slides + one per project with red/yellow
-    # targets, the midpoint summary and its charts, 数据说明 (+ the sources used); late returns when any
-    expected = 4 + 10 + n_target_slides + 1 + n_mid + 1
+    n_gap = sum(1 for c in pack.charts if c.kind == "gap")
+    # title, overview, ranking table, ranking chart, 10 project slides, one slide per gap chart (part), one
+    # per project with red/yellow targets, the midpoint summary and its charts, 数据说明 (+ the sources
+    # used); late returns when there are any
+    expected = 4 + 10 + n_gap + n_target_slides + 1 + n_mid + 1
     assert expected <= len(deck.slides) <= expected + 2, len(deck.slides)
     assert "2025年四季度" in texts[0] and "2025年12月31日" in texts[0] and "示例数据" in texts[0]
     for no, p in engine["projects"].iterrows():
@@ -405,8 +412,47 @@ def test_deck_is_16_9_with_every_project_and_pictures(deck, pack, engine):
     for no in CHART_PROJECTS:  # the project slide of a charted project shows its trajectory
         i = next(i for i, t in enumerate(texts) if t.startswith(f"（{'一二三四五六七八九十'[no - 1]}）"))
         assert pictures[i], f"project {no}: no picture"
+    for i, pics in pictures.items():  # embedded copies ≤ 1920 px wide, same aspect as the chart PNG
+        for pic in pics:
+            w, h = pic.image.size
+            assert 1280 <= w <= 1920 and abs(w / h - 16 / 9) < 0.01, (i, pic.image.size)
     # native, editable tables (ranking, midpoint, targets)
     assert sum(1 for s in deck.slides for sh in s.shapes if getattr(sh, "has_table", False) and sh.has_table) >= 12
+
+
+def test_deck_shows_each_gap_chart_after_its_project_slide(deck, pack, engine):
+    """Every gap chart (each part of a split one) is a picture on its own slide right after the project's
+    headline slide (trajectory), fitted inside the slide, and names the three largest gaps the engine has."""
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    from shiwu_lib import fmt
+
+    texts = [_slide_text(s) for s in deck.slides]
+    for no in CHART_PROJECTS:
+        gaps = [c for c in pack.charts if c.kind == "gap" and c.project_no == no]
+        assert gaps, f"project {no} has a gap chart"
+        short = engine["projects"].loc[no, "short_zh"]
+        head = next(i for i, t in enumerate(texts) if t.startswith(f"（{fmt.cn_number(no)}）{engine['projects'].loc[no, 'name_zh']}"))
+        for k, c in enumerate(gaps, start=1):
+            i = head + k
+            title = f"（{fmt.cn_number(no)}）{short}：距目标差距" + (f"（{c.part}/{c.parts}）" if c.parts > 1 else "")
+            assert texts[i].startswith(title), (i, texts[i][:60])
+            pics = [sh for sh in deck.slides[i].shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE]
+            assert len(pics) == 1
+            pic = pics[0]
+            assert pic.left >= 0 and pic.top >= 0 and pic.left + pic.width <= deck.slide_width
+            assert pic.top + pic.height <= deck.slide_height
+            assert pic.width >= deck.slide_width * 0.6, "a readable size, not a thumbnail"
+            assert abs(pic.width / pic.height - c.width / c.height) < 0.01, "not distorted"
+    # the side note's largest gaps are the engine's: (target − actual) ÷ target, largest first
+    play = engine["play"]
+    for no in CHART_PROJECTS:
+        g = play[(play["project_no"] == no) & (play["status"] != "grey") & play["gap"].notna()].copy()
+        g["pct"] = g["gap"] / g["target_value"].abs() * 100
+        top = g[g["pct"] > 0].sort_values("pct", ascending=False).head(1)
+        if len(top):
+            t = next(t for t in texts if t.startswith(f"（{fmt.cn_number(no)}）{engine['projects'].loc[no, 'short_zh']}：距目标差距"))
+            assert f"还差{top['pct'].iloc[0]:.0f}%" in t
 
 
 def test_deck_numbers_equal_the_assessment(deck, engine):
@@ -468,6 +514,18 @@ def test_docx_has_the_briefing_text_and_pictures(pack):
     got = [p.text for p in doc.paragraphs if p.text and not p.text.startswith("图：")]
     assert got[: len(expected)] == expected, "the DOCX carries the Markdown's text, paragraph by paragraph"
     assert len(doc.inline_shapes) == len(pack.charts)
+    from PIL import Image
+    import io
+
+    for shape in doc.inline_shapes:   # downscaled copies: ≤ 1600 px wide, 16:9 like the PNG files
+        blob = doc.part.related_parts[shape._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
+        with Image.open(io.BytesIO(blob)) as im:
+            assert im.width <= 1600 and abs(im.width / im.height - 16 / 9) < 0.01, im.size
+    for c in pack.charts:             # … while the PNG files beside stay full size
+        with Image.open(c.path) as im:
+            assert im.width >= 1920
+    per_chart = pack.briefing_docx.stat().st_size / max(1, len(pack.charts))
+    assert per_chart < 150_000, f"{per_chart:.0f} bytes per chart: full-size PNGs embedded?"
     assert "示例数据" in text and "共有量化目标" in text
     rfonts = doc.styles["Normal"].element.rPr.rFonts
     assert rfonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "宋体"
@@ -525,7 +583,24 @@ def test_data_notes_name_sources_in_chinese(workbook, engine, db):
     pub = db.published_sources(known_at=engine["known"])
     lines = [c.value for c in ws["B"] if isinstance(c.value, str) and ("：《" in c.value or c.value.startswith("本系统推算"))]
     assert len(lines) == len(pub)
-    assert "中国新闻网/浙江新闻：《今年上半年义乌GDP增长6.5% 超浙江全省增速》，2022年7月28日，新闻媒体" in text
+    # each reviewed document is named as the register (data/curated/sources.csv) has it, nothing guessed
+    reg = db.source_register()
+    reg = reg[reg["reviewed"] & reg["submission_id"].isin(pub["submission_id"])]
+    assert len(reg) > 10
+    for r in reg.itertuples(index=False):
+        who = r.publisher_zh if isinstance(r.publisher_zh, str) and r.publisher_zh else "发布单位待核"
+        line = next((x for x in lines if x.startswith(f"{who}") and f"：《{r.document_title}》" in x), None)
+        assert line is not None, (who, r.document_title)
+        if pd.notna(r.published_on):
+            assert fmt_date(r.published_on) in line
+        if who == "发布单位待核":
+            assert r.address in line, "an unidentified publisher is listed with its address"
+
+
+def fmt_date(d) -> str:
+    from shiwu_lib import fmt
+
+    return fmt.date_zh(pd.Timestamp(d).date())
 
 
 def test_chart_labels_do_not_double_the_year(db):

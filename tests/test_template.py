@@ -65,7 +65,8 @@ def test_template_layout(env, tmp_path):
     assert len(blank_rows) == layout.BLANK_PROBLEM_ROWS
     assert any(dv.type == "date" for dv in wp.data_validations.dataValidation)
     guide = "\n".join(str(c.value) for c in wb["填报说明"]["A"] if c.value)
-    assert "2023年04月10日" in guide and "总专班办公室（市发改局）" in guide and "沿用同一清单" in guide
+    assert "2023年04月10日" in guide and "总专班办公室（市发改局）" in guide
+    assert "data/curated/key_tasks.csv" in guide and "不要在本表新增任务行" in guide
 
 
 def test_round_trip_into_store(env, tmp_path):
@@ -160,3 +161,41 @@ def test_libreoffice_round_trip_parses(env, tmp_path):
     assert a.actuals[cols].to_dict("records") == b.actuals[cols].to_dict("records")
     assert a.task_progress.drop(columns=[]).to_dict("records") == b.task_progress.to_dict("records")
     assert a.problems.to_dict("records") == b.problems.to_dict("records")
+
+
+def test_later_years_tasks_come_from_the_curated_list_each_with_its_own_deadline(env, tmp_path):
+    """Issue 11: a 2023 task in a 2026 return is due 2023-12-31 (not at the end of 2026); a later
+    year's list comes in through data/curated/key_tasks.csv (the guide says so; ingest takes no other
+    task ids); a task of a year after the return's is not listed yet."""
+    import csv
+
+    from shiwu_lib.returns.template import write_template
+
+    kt = env / "curated" / "key_tasks.csv"
+    rows = list(csv.DictReader(kt.open(encoding="utf-8")))
+    n2023 = sum(1 for r in rows if r["project_no"] == "1")
+    extra = [dict(rows[0], task_id="p01-t26-01", seq="1", year="2026", text_zh="2026年度新增重点任务（测试）", target_ids=""),
+             dict(rows[0], task_id="p01-t27-01", seq="1", year="2027", text_zh="2027年度重点任务（测试）", target_ids="")]
+    with kt.open("a", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writerows(extra)
+
+    def tasks_of(period):
+        wb = load_workbook(write_template(1, period, tmp_path / f"t_{period}.xlsx"))
+        ws = wb["重点任务进度表"]
+        heads = [c.value for c in ws[4]]
+        ti, di = heads.index("任务编号") + 1, heads.index("完成时限") + 1
+        got = {ws.cell(r, ti).value: ws.cell(r, di).value for r in range(5, ws.max_row + 1) if ws.cell(r, ti).value}
+        guide = "\n".join(str(c.value) for c in wb["填报说明"]["A"] if c.value)
+        return got, guide, str(ws["A2"].value or "") + str(ws["A1"].value or "")
+
+    got, guide, info = tasks_of("2026Q2")
+    assert got["p01-t01"] == "2023年12月31日", "a 2023 task keeps its own deadline in a 2026 return"
+    assert got["p01-t26-01"] == "2026年12月31日"
+    assert "p01-t27-01" not in got, "a 2027 task is not due in 2026"
+    assert len(got) == n2023 + 1
+    assert "2023、2026年度重点任务清单" in guide and "key_tasks.csv" in guide
+
+    got, guide, _ = tasks_of("2024Q1")       # no 2024 list yet: the guide says so
+    assert set(got) == {r["task_id"] for r in rows if r["project_no"] == "1"}
+    assert "2024年度清单尚未录入" in guide and all(v == "2023年12月31日" for v in got.values())

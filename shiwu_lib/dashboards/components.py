@@ -82,6 +82,11 @@ PAGE_CSS = """
 .shiwu-legend span { margin-right: 14px; white-space: nowrap; }
 .shiwu-grid2 { display: grid !important; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; width: 100%%; }
 .shiwu-chart { break-inside: avoid; page-break-inside: avoid; }
+/* Plotly in a Voila Output widget (responsive mode) sizes its container from the output area, which
+   is 0 px tall there: the chart was drawn and then clipped to nothing (the ranking and gap charts were
+   blank). The first SVG in the flow gives the container the figure's own height. */
+.shiwu-chart .js-plotly-plot .svg-container { height: auto !important; }
+.shiwu-chart .js-plotly-plot .svg-container > .main-svg:first-child { position: relative !important; display: block; }
 .shiwu-caption { font-size: 15.5px; color: #333; margin: 2px 4px 10px 4px; }
 .shiwu-print-head { display: none; }
 .shiwu-nav a { margin-right: 16px; }
@@ -106,7 +111,19 @@ PAGE_CSS = """
   body { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   .shiwu-root { zoom: 0.68; max-width: 1520px; }
   .shiwu-controls, .shiwu-noprint, .modebar, .modebar-container { display: none !important; }
-  .shiwu-cards { grid-template-columns: repeat(5, minmax(0, 1fr)) !important; }
+  /* page 1 carries the head and the first row of cards: a card never splits, so at five columns a
+     card (as tall as the free part of page 1) moved the whole first row to page 2 */
+  .shiwu-cards { grid-template-columns: repeat(4, minmax(0, 1fr)) !important; }
+  .shiwu-card { padding: 6px 8px; gap: 1px; }
+  .shiwu-card-name { min-height: 0; font-size: 13px; }
+  .shiwu-card-title { font-size: 19px; }
+  .shiwu-big { font-size: 22px; }
+  .shiwu-worst { font-size: 12.5px; }
+  .shiwu-worst li { margin: 0 0 2px 0; line-height: 1.3; }
+  .shiwu-reason, .shiwu-metric { font-size: 13.5px; }
+  .shiwu-small, .shiwu-mid, .shiwu-rank, .shiwu-counts { font-size: 12.5px; }
+  .shiwu-page h1 { font-size: 26px; }
+  .shiwu-note, .shiwu-sub, .shiwu-banner { font-size: 14px; }
   .shiwu-grid2 { grid-template-columns: repeat(2, minmax(0, 1fr)) !important; }
   .shiwu-page h2 { break-after: avoid; page-break-after: avoid; }
   .shiwu-card, .shiwu-chart, .js-plotly-plot, .shiwu-table tr, .widget-output { break-inside: avoid; page-break-inside: avoid; }
@@ -242,6 +259,14 @@ def _worst_list(worst: pd.DataFrame) -> str:
     return f'<ul class="shiwu-worst" data-worst-list="true">{items}</ul>'
 
 
+def _core_attrs(head) -> str:
+    """The 核心指标 line's attributes: its rank in the reviewed table and why it was chosen (tooltip)."""
+    rank, why = head.get("core_rank"), head.get("core_reason")
+    if rank is None or isnan(rank):
+        return ""
+    return f' data-core-rank="{int(rank)}" title="{esc("核心指标（第" + str(int(rank)) + "位）：" + str(why or ""))}"'
+
+
 def card_html(r, report_date: date, links: Links = LIVE) -> str:
     """One project card: light, headline (核心指标), the worst targets with the engine's reasons,
     the 2025 midpoint state, rank with 位次变化 and the red streak."""
@@ -267,7 +292,7 @@ def card_html(r, report_date: date, links: Links = LIVE) -> str:
         demo = demo_badge() if bool(head.get("is_demo")) else ""
         period = fmt.period_label_zh(head.get("latest_period"))
         parts += [
-            f'<div class="shiwu-metric">核心指标：{esc(str(head["metric_zh"]))}{demo}</div>',
+            f'<div class="shiwu-metric"{_core_attrs(head)}>核心指标：{esc(str(head["metric_zh"]))}{demo}</div>',
             f'<div class="shiwu-big" data-headline="{esc(str(head["target_id"]))}">{esc(actual_text(head))}</div>',
             f'<div class="shiwu-small">目标 {esc(target_label(head))}<br>截至{esc(period)}</div>',
         ]
@@ -280,8 +305,8 @@ def card_html(r, report_date: date, links: Links = LIVE) -> str:
         parts.append(f'<div class="shiwu-reason">{esc(reason)}</div>')
     elif head is not None:
         parts += [
-            f'<div class="shiwu-metric">核心指标：{esc(str(head["metric_zh"]))}</div>',
-            '<div class="shiwu-big" style="color:#888">暂无数据</div>',
+            f'<div class="shiwu-metric"{_core_attrs(head)}>核心指标：{esc(str(head["metric_zh"]))}</div>',
+            f'<div class="shiwu-big" style="color:#888" data-headline="{esc(str(head["target_id"]))}">暂无数据</div>',
             f'<div class="shiwu-small">目标 {esc(target_label(head))}</div>',
         ]
     else:
@@ -475,15 +500,24 @@ def tasks_table(tasks: pd.DataFrame, report_date: date | None = None) -> str:
     the end of the report year)."""
     def status_cell(r):
         s = r["status"]
+        late = (f'<br><span class="shiwu-streak" data-task-overdue="true">逾期（{esc(fmt.date_zh(r["own_due"]))}到期）</span>'
+                if bool(r.get("overdue")) else "")
         if isnan(s):
-            return '<span style="color:#888">未报送</span>'
+            return '<span style="color:#888">未报送</span>' + late
         c = STATUS_COLOURS.get(TASK_STATUS_COLOURS.get(s, ""), TASK_STATUS_COLOURS.get(s, "#444"))
-        return f'<b style="color:{c};white-space:nowrap">{esc(str(s))}</b>'
+        return f'<b style="color:{c};white-space:nowrap">{esc(str(s))}</b>' + late
 
     def pct_cell(r):
         return "—" if isnan(r["progress_pct"]) else fmt.percent(r["progress_pct"], 0)
 
     def due_cell(r):
+        own = r.get("own_due")
+        if own is not None and not isnan(own):   # the task's own deadline (end of its year)
+            text = fmt.date_zh(own)
+            given = r.get("due")
+            if not isnan(given) and str(given).strip() and str(given).strip() != text:
+                text += f'<br><span class="shiwu-small">报表填：{esc(str(given))}</span>'
+            return f'<span data-task-due="{own.isoformat()}">{text}</span>'
         if not isnan(r.get("due")):
             return esc(str(r["due"]))
         return f'{int(r["year"])}年内' if not isnan(r.get("year")) else ""

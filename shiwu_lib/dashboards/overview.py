@@ -15,7 +15,7 @@ from .components import (
     units_table,
 )
 from .kernel import log, query_params
-from .page import Page, open_db, start_page
+from .page import Page, download_link_html, open_db, pack_zip, start_with_store
 
 TITLE = f"{PLAN.region}市“{PLAN.programme}”进展总览"
 
@@ -73,35 +73,63 @@ def overview_body(page: Page, report_date: date, chase: date | None = None) -> l
     return out
 
 
+def _dates(db):
+    dates = db.report_dates()
+    return dates, default_report_date(db, dates)
+
+
 def overview_page():
     """总览: cards, ranking, lead units and 催报 for a report date (default: the latest quarter with data)."""
-    page = start_page("overview", TITLE, f"{PLAN.document_no} · {PLAN.span_zh} · 季度晾晒")
-    try:
-        db = open_db()
-        try:
-            dates = db.report_dates()
-            default = default_report_date(db, dates)
-        finally:
-            db.close()
-    except Exception as exc:  # noqa: BLE001
-        log.exception("overview: cannot open the store")
-        page.show_error(exc)
+    page, got = start_with_store("overview", TITLE, f"{PLAN.document_no} · {PLAN.span_zh} · 季度晾晒",
+                                 _dates)
+    if got is None:
         return
+    dates, default = got
     params = query_params()
     chosen = parse_date(params.get("as_of"), dates) or default
     chase_dates = due_quarters(dates)
     chase = parse_date(params.get("chase"), chase_dates) or latest_due_quarter(dates)
     dd, lab = page.dropdown("报告期", report_date_options(dates), chosen.isoformat())
     dc, labc = page.dropdown("催报季度", report_date_options(chase_dates), chase.isoformat(), "300px")
-    page.controls.children = [lab, dd, labc, dc]
+    pack_btn = page.w.Button(description="生成季分析材料", tooltip="为所选报告期生成季度分析会材料（演示文稿、晾晒表、动态简报）并下载",
+                             icon="", layout=page.w.Layout(width="auto"))
+    pack_btn.add_class("shiwu-pack-button")
+    pack_btn.add_class("shiwu-noprint")
+    pack_out = page.w.HTML("")
+    pack_out.add_class("shiwu-noprint")
+    page.controls.children = [lab, dd, labc, dc, pack_btn, pack_out]
+
+    def build_pack(_button=None):
+        """The meeting pack of the selected report date as a zip download (built on the click only)."""
+        from ..pack import PackNoData
+
+        rd = date.fromisoformat(dd.value)
+        pack_btn.disabled = True
+        pack_out.value = f'<span class="shiwu-note" data-pack-state="building">正在生成{esc(fmt.quarter_zh(rd))}季分析材料，约需半分钟…</span>'
+        try:
+            db = open_db()
+            try:
+                name, data = pack_zip(rd, db)
+            finally:
+                db.close()
+            pack_out.value = download_link_html(name, data, f"下载{fmt.quarter_zh(rd)}季分析材料")
+            log.info("overview: pack for %s, %d bytes", rd, len(data))
+        except PackNoData:
+            pack_out.value = f'<span class="shiwu-note" data-pack-state="no-data">{esc(fmt.quarter_zh(rd))}尚无数据，无法生成季分析材料。</span>'
+        except Exception:
+            pack_out.value = ""
+            raise      # page.callback logs it and shows one Chinese line
+        finally:
+            pack_btn.disabled = False
+
+    pack_btn.on_click(page.callback(build_pack, "生成季分析材料"))
 
     def redraw(_change=None):
-        try:
-            rd, cq = date.fromisoformat(dd.value), date.fromisoformat(dc.value)
-            page.run(overview_body, page, rd, cq)
-            page.set_url({"as_of": rd.isoformat(), "chase": cq.isoformat()})
-        except Exception:  # noqa: BLE001 - never let a callback print a traceback
-            log.exception("overview callback failed")
+        rd, cq = date.fromisoformat(dd.value), date.fromisoformat(dc.value)
+        page.run(overview_body, page, rd, cq)
+        page.set_url({"as_of": rd.isoformat(), "chase": cq.isoformat()})
+
+    redraw = page.callback(redraw, "切换报告期")
 
     dd.observe(redraw, names="value")
     dc.observe(redraw, names="value")

@@ -59,6 +59,12 @@ def warm_up() -> None:
         log.exception("warm-up failed")
 
 
+def callback_error_html(what: str = "操作") -> str:
+    """The one Chinese line a viewer sees when a widget callback fails."""
+    return (f'<div class="shiwu-page">{error_state(f"{what}出错，请刷新页面后重试；如仍出错请联系{CONTACT}。（错误详情已记录在服务日志中）")}'
+            '</div>').replace('class="shiwu-page">', 'class="shiwu-page" data-callback-error="true">', 1)
+
+
 class Page:
     """A page: a header, controls and a body redrawn on every change (errors shown in Chinese).
 
@@ -135,6 +141,21 @@ class Page:
             msg = f"页面数据加载出错，请稍后刷新；如仍出错请联系{CONTACT}。（错误详情已记录在服务日志中）"
         self.body.children = [self.html(error_state(msg))]
 
+    def callback(self, fn, what: str = "操作"):
+        """``fn`` wrapped for a widget callback (``observe`` / ``on_click``): an exception is logged with
+        its traceback to Voila's log and the viewer sees one Chinese line in the status bar (never a
+        traceback; ipywidgets would otherwise print it under the widget)."""
+        def wrapped(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except Exception:  # noqa: BLE001 - a dashboard never shows a traceback
+                log.exception("callback %s failed", getattr(fn, "__name__", fn))
+                self.status.value = callback_error_html(what)
+                return None
+
+        wrapped.__name__ = getattr(fn, "__name__", "callback")
+        return wrapped
+
     def defer(self, fn, *args) -> None:
         """Run ``fn(*args)`` after the current cell / callback (immediately outside a kernel)."""
         import asyncio
@@ -194,3 +215,50 @@ def start_page(name: str, title: str, subtitle: str) -> Page:
     log.info("%s: visit", name)
     return page
 
+
+
+def pack_zip(report_date, db=None) -> tuple[str, bytes]:
+    """Build the quarterly meeting pack (``shiwu_lib.pack.build_pack``, its public entry point) for a
+    report date and return ``(file name, zip bytes)`` holding its deck (.pptx), workbook (.xlsx) and
+    briefing (.docx, .md, .txt). Imported and run on a click only, never on page load."""
+    import io
+    import tempfile
+    import zipfile
+    from pathlib import Path
+
+    from .. import pack
+
+    with tempfile.TemporaryDirectory(prefix="shiwu-pack-") as tmp:
+        r = pack.build_pack(as_of=report_date, out_dir=tmp, db=db, svg=False)
+        files = [f for f in (r.deck, r.xlsx, r.briefing_docx, r.briefing_md, r.briefing_txt) if f is not None]
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in files:
+                z.write(f, Path(f).name)
+        return f"季分析材料_{r.quarter_zh}.zip", buf.getvalue()
+
+
+def download_link_html(name: str, data: bytes, label: str) -> str:
+    """A link that saves ``data`` as ``name`` (a data: URL: no file is left on the server)."""
+    import base64
+
+    b64 = base64.b64encode(data).decode("ascii")
+    return (f'<a class="shiwu-link" data-download="pack" download="{esc(name)}" '
+            f'href="data:application/zip;base64,{b64}">⬇ {esc(label)}（{len(data) / 1e6:.1f} MB）</a>')
+
+
+def start_with_store(name: str, title: str, subtitle: str, read):
+    """:func:`start_page`, then the page's first read of the store: ``(page, read(db))``; when the
+    store cannot be opened or read, the error is logged, the page says so in Chinese and the result
+    is ``(page, None)``."""
+    page = start_page(name, title, subtitle)
+    try:
+        db = open_db()
+        try:
+            return page, read(db)
+        finally:
+            db.close()
+    except Exception as exc:  # noqa: BLE001 - a dashboard never shows a traceback
+        log.exception("%s: cannot open the store", name)
+        page.show_error(exc)
+        return page, None

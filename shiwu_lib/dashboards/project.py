@@ -16,7 +16,7 @@ from .components import (
     targets_sections_html, tasks_table, trajectory_caption,
 )
 from .kernel import log, query_params
-from .page import Page, open_db, start_page
+from .page import Page, open_db, start_with_store
 
 TITLE = f"“{PLAN.programme}” 工程详情"
 
@@ -108,22 +108,19 @@ def fill_trajectories(page: Page, slots: list, d: dict, order: list[str]) -> Non
     log.info("trajectories of project %s: %d charts in %.2f s", d["project_no"], len(slots), time.perf_counter() - t0)
 
 
+def _first_read(db):
+    dates = db.report_dates()
+    return db.projects(), dates, default_report_date(db, dates)
+
+
 def project_page():
     """工程详情: one project (``?project=N&as_of=…``, selectors kept in the address bar)."""
-    page = start_page("project", TITLE, f"目标路径 · 距目标差距 · {MID}年中期评估 · 重点任务 · 问题销号")
-    params = query_params()
-    try:
-        db = open_db()
-        try:
-            projects = db.projects()
-            dates = db.report_dates()
-            default = default_report_date(db, dates)
-        finally:
-            db.close()
-    except Exception as exc:  # noqa: BLE001
-        log.exception("project page: cannot open the store")
-        page.show_error(exc)
+    page, got = start_with_store("project", TITLE, f"目标路径 · 距目标差距 · {MID}年中期评估 · 重点任务 · 问题销号",
+                                 _first_read)
+    if got is None:
         return
+    projects, dates, default = got
+    params = query_params()
     nos = [int(n) for n in projects["project_no"]]
     try:
         project_no = int(params.get("project", nos[0]))
@@ -139,13 +136,12 @@ def project_page():
     page.controls.children = [lab_p, dd_p, lab_d, dd_d, back]
 
     def redraw(_change=None):
-        try:
-            no, rd = int(dd_p.value), date.fromisoformat(dd_d.value)
-            page.run(project_body, page, no, rd)
-            page.set_url({"project": no, "as_of": rd.isoformat()})
-            back.value = f'<a class="shiwu-link" href="01_overview.ipynb?as_of={rd.isoformat()}">← 返回总览</a>'
-        except Exception:  # noqa: BLE001
-            log.exception("project callback failed")
+        no, rd = int(dd_p.value), date.fromisoformat(dd_d.value)
+        page.run(project_body, page, no, rd)
+        page.set_url({"project": no, "as_of": rd.isoformat()})
+        back.value = f'<a class="shiwu-link" href="01_overview.ipynb?as_of={rd.isoformat()}">← 返回总览</a>'
+
+    redraw = page.callback(redraw, "切换工程或报告期")
 
     dd_p.observe(redraw, names="value")
     dd_d.observe(redraw, names="value")

@@ -1,8 +1,14 @@
 """The quarterly analysis pack (季分析材料) analysts take to the 季分析 meeting.
 
+The public entry point (the CLI, the overview dashboard's download button, a notebook):
+
 >>> from shiwu_lib import pack                                           # doctest: +SKIP
->>> r = pack.build_pack(as_of="2025-12-31")                              # doctest: +SKIP
->>> r.files                                                              # doctest: +SKIP
+>>> folder = pack.write_pack(db, "2025Q4", "/tmp/pack", progress=lambda f, msg: print(f"{f:.0%} {msg}"))
+>>> zip_file = pack.zip_pack(folder)                                     # /tmp/pack.zip   # doctest: +SKIP
+
+:func:`write_pack` needs no terminal (``progress(fraction, message)`` is optional) and returns the
+folder; :func:`zip_pack` puts the folder's files into one zip for a download. :func:`build_pack` is
+the same with every option and returns a :class:`PackResult` (the files, counts, seconds).
 
 ``shiwu pack --as-of 2025-12-31 [--out DIR]`` writes, into ``DIR`` (default
 ``test-artifacts/pack-<as_of>/``):
@@ -40,7 +46,7 @@ from .sources import source_entries
 from .workbook import LIGHT_FILL, midpoint_verdict, project_sheet_name, write_workbook
 
 __all__ = [
-    "build_pack", "cli_pack", "load", "PackData", "PackResult", "PackNoData", "ChartFile", "write_workbook",
+    "write_pack", "zip_pack", "build_pack", "cli_pack", "load", "PackData", "PackResult", "PackNoData", "ChartFile", "write_workbook",
     "write_deck", "write_docx", "briefing", "markdown_to_text", "headline_sentence", "midpoint_verdict",
     "ranking_figure", "status_share_figure", "midpoint_figure", "midpoint_figures", "gap_figure", "gap_figures",
     "trajectory_figure", "source_entries", "neutralise", "LIGHT_FILL", "DEMO",
@@ -151,8 +157,52 @@ def build_pack(as_of=None, out_dir=None, db: Database | None = None, *, known_at
             db.close()
 
 
+# Where the progress of each step of build_pack lands on a 0..1 scale (charts take most of the time).
+_STEP_FRACTION = {"读取数据": 0.02, "绘制图表": 0.05, "进度晾晒表": 0.78, "动态简报": 0.85, "分析会演示文稿": 0.92}
+
+
+def write_pack(db: Database | None, as_of, out_dir, progress=None, *, known_at=None, charts: bool = True) -> Path:
+    """Write the whole quarterly pack for report date ``as_of`` (a date, "2025-12-31" or "2025Q4") into
+    ``out_dir`` and return that folder: the deck, every chart as PNG and SVG, the workbook, the briefing
+    (.md / .txt / .docx). The public entry point for the CLI and the overview's download button.
+
+    ``db``: an open :class:`~shiwu_lib.api.Database` (None: the default store, opened and closed here);
+    ``known_at``: the data vintage (default: the newest value in the store, as on the dashboards);
+    ``progress(fraction, message)``: optional, called with 0 … 1 and a Chinese step name (no terminal
+    needed); ``charts=False`` skips the images (seconds instead of about half a minute).
+    Raises :class:`PackNoData` (one line) for a report date without data.
+    """
+    report = progress or (lambda fraction, message: None)
+
+    def say(step: str, i: int | None = None, n: int | None = None) -> None:
+        if i is not None and n:
+            report(0.05 + 0.70 * i / n, f"绘制图表 {i}/{n}")
+        else:
+            report(_STEP_FRACTION.get(step, 0.0), step)
+
+    r = build_pack(as_of=as_of, out_dir=out_dir, db=db, known_at=known_at, charts_enabled=charts, progress=say)
+    report(1.0, "完成")
+    return r.out_dir
+
+
+def zip_pack(folder, zip_path=None) -> Path:
+    """The files of a pack folder (not its sub-folders) in one zip, under the folder's name; returns the
+    zip (default ``<folder>.zip`` beside the folder). For the overview's download button."""
+    import zipfile
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such pack folder")
+    out = Path(zip_path) if zip_path else folder.parent / f"{folder.name}.zip"
+    files = sorted(f for f in folder.iterdir() if f.is_file())
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for f in files:
+            z.write(f, arcname=f"{folder.name}/{f.name}")
+    return out
+
+
 def cli_pack(args) -> int:
-    """``shiwu pack [--as-of DATE] [--out DIR]``: write the pack and list the files."""
+    """``shiwu pack [--as-of DATE] [--known-at DATE] [--out DIR] [--zip]``: write the pack and list the files."""
     db = Database(getattr(args, "db", None))
     try:
         r = build_pack(as_of=getattr(args, "as_of", None), out_dir=getattr(args, "out", None), db=db,
@@ -167,6 +217,8 @@ def cli_pack(args) -> int:
           f"（用时{r.seconds:.0f}秒）：")
     for f in r.files:
         print(f"  {f}")
+    if getattr(args, "zip", False):
+        print(f"压缩包：{zip_pack(r.out_dir)}")
     if r.demo:
         print(f"注意：材料含{DEMO}（演示用的部门报表数值，并非真实统计），已在图表、表格和简报中标注。")
     return 0

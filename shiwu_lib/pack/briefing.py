@@ -16,7 +16,7 @@ from .common import (DEMO, DEMO_NOTE_BRIEF, GREEN, GREY, MAX_RED_NAMED, RANKING_
                      period_zh as _period_zh, quarter_zh as _quarter_zh, share as _share, span_zh as _span_zh,
                      status_zh as _status_zh)
 from .data import PackData, latest_source_type
-from .images import ChartFile
+from .images import ChartFile, embedded_png
 from . import sources as _sources
 
 def _quoted(text) -> str:
@@ -159,7 +159,7 @@ def briefing(data: PackData, chart_files: list[ChartFile] | None = None) -> tupl
 
     md.append("## 五、说明\n")
     notes = [TIME_PROGRESS_RULE_ZH, views.PROJECT_LIGHT_RULE_ZH, RANKING_RULE_ZH]
-    notes.append("数据来源：" + _sources.grade_summary(_sources.source_entries(data.published))
+    notes.append("数据来源：" + _sources.grade_summary(_sources.source_entries(data.published, data.register))
                  + "各来源的发布者、标题、日期和等级见进度晾晒表“数据说明”页。")
     used = _sources.used_entries(data)
     if len(used):
@@ -223,6 +223,12 @@ BODY_FONT = "宋体"
 HEADING_FONT = "黑体"
 LATIN_FONT = "Times New Roman"
 PICTURE_WIDTH_CM = 16.0
+DOCX_PICTURE_PX = 1600       # pictures embedded in the DOCX: ≤ 1600 px wide (≈ 254 dpi at 16 cm)
+
+
+def docx_picture(path: Path, max_width: int = DOCX_PICTURE_PX):
+    """A downscaled, optimised copy of a chart PNG for the Word file (:func:`.images.embedded_png`)."""
+    return embedded_png(path, max_width)
 
 
 def _set_font(style_or_run, east_asia: str, size_pt: float | None = None, bold: bool | None = None, colour=None):
@@ -259,7 +265,8 @@ def _runs(par, text: str, east_asia: str = BODY_FONT, colour=None, bold_all: boo
 
 
 def write_docx(md_text: str, path: Path, image_dir: Path | None = None, title: str | None = None) -> Path:
-    """Write the Markdown briefing as a Word document (A4, 宋体 body, 黑体 headings, charts 16 cm wide).
+    """Write the Markdown briefing as a Word document (A4, 宋体 body, 黑体 headings, charts 16 cm wide,
+    embedded as ≤ 1600 px copies: :func:`docx_picture`).
 
     Understands what :func:`briefing` writes: ``#`` / ``##`` headings, ``> `` notes (red),
     ``- `` items, ``![title](file.png)`` pictures (looked up in ``image_dir``) and ``**bold**``.
@@ -302,7 +309,7 @@ def write_docx(md_text: str, path: Path, image_dir: Path | None = None, title: s
             m = re.match(r"^!\[(.*)\]\((.+)\)$", line)
             f = image_dir / m.group(2) if m else None
             if f is not None and f.exists():
-                doc.add_picture(str(f), width=Cm(PICTURE_WIDTH_CM))
+                doc.add_picture(docx_picture(f), width=Cm(PICTURE_WIDTH_CM))
                 doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
                 cap = doc.add_paragraph(style="Caption")
                 cap.alignment = WD_ALIGN_PARAGRAPH.CENTER

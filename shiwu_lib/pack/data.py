@@ -3,10 +3,10 @@
 Report date R (``as_of``, default ``db.latest_report_date()``) with the data as they stand at
 ``known_at`` (default: the date of the newest value in the store, as on the dashboards):
 ``db.status(as_of=R, known_at=K)``, ``db.ranking(as_of=R, known_at=K)`` (rank, 位次变化 and the red
-streak), ``db.midpoint_check(as_of=K)``, ``db.actuals(as_of=K)``, ``db.published_sources(known_at=K)``,
-``db.build_info()``. Key tasks (附件4), problems (附件5) and late returns come from the API when it
-has ``db.tasks`` / ``db.problems`` (not yet: see docs/pack.md), else from the dashboards' public
-``views.tasks_frame`` / ``views.problems_frame`` / ``views.late_returns``; callers may pass them.
+streak), ``db.midpoint_check(as_of=K)``, ``db.actuals(as_of=K)``, ``db.published_sources(known_at=K)``
+with the reviewed register ``db.source_register()``, ``db.build_info()``; key tasks (附件4)
+``db.task_progress(None, quarter)``, problems (附件5) ``db.problems(None, quarter)`` and late returns
+``db.late_returns(R, known_at=K)`` — all projects in one call each; callers may pass tasks and problems.
 """
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ class PackData:
     midpoint: pd.DataFrame    # progress.midpoint at min(as_of, 2025-12-31) + is_demo
     sources: dict             # (indicator_id, period_label) -> (source_type, title, address, file)
     published: pd.DataFrame   # db.published_sources(known_at): title, address, received_at, grade
+    register: pd.DataFrame    # db.source_register(): the reviewed publisher, title, date of each document
     build_info: dict
     core_ids: set | None
     targets: pd.DataFrame = field(default_factory=pd.DataFrame)    # db.targets()
@@ -70,61 +71,39 @@ class PackData:
         return fmt.quarter_label(self.as_of)
 
 
-def _frame_per_project(fn, db, projects, report_date, columns) -> pd.DataFrame:
-    parts = []
-    for no in projects["project_no"]:
-        df = fn(db, int(no), report_date)
-        if df is not None and len(df):
-            df = df.copy()
-            df["project_no"] = int(no)
-            parts.append(df)
-    if not parts:
+def _with_columns(df: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
+    if df is None or not len(df):
         return pd.DataFrame(columns=columns)
-    out = pd.concat(parts, ignore_index=True)
+    df = df.copy()
     for c in columns:
-        if c not in out.columns:
-            out[c] = None
-    return out
+        if c not in df.columns:
+            df[c] = None
+    return df.reset_index(drop=True)
 
 
 def load_tasks(db: Database, projects: pd.DataFrame, report_date: date) -> pd.DataFrame:
     """附件4 rows: each key task with its latest progress up to the report date (TASK_COLUMNS):
-    ``db.task_progress(project_no, period_label)``, else the dashboards' ``views.tasks_frame``."""
-    api = getattr(db, "task_progress", None)
-    if callable(api):
-        return _frame_per_project(lambda d, no, r: api(no, fmt.quarter_label(r)), db, projects, report_date,
-                                  TASK_COLUMNS)
-    return _frame_per_project(views.tasks_frame, db, projects, report_date, TASK_COLUMNS)
+    ``db.task_progress(None, quarter)`` (every project in one read)."""
+    return _with_columns(db.task_progress(None, fmt.quarter_label(report_date)), TASK_COLUMNS)
 
 
 def load_problems(db: Database, projects: pd.DataFrame, report_date: date) -> pd.DataFrame:
-    """附件5 rows: each problem as it stood at the report date (PROBLEM_COLUMNS):
-    ``db.problems(project_no, period_label)``, else ``views.problems_frame``."""
-    api = getattr(db, "problems", None)
-    if callable(api):
-        return _frame_per_project(lambda d, no, r: api(no, fmt.quarter_label(r)), db, projects, report_date,
-                                  PROBLEM_COLUMNS)
-    return _frame_per_project(views.problems_frame, db, projects, report_date, PROBLEM_COLUMNS)
+    """附件5 rows: each problem as it stood at the report date (PROBLEM_COLUMNS): ``db.problems(None, quarter)``."""
+    return _with_columns(db.problems(None, fmt.quarter_label(report_date)), PROBLEM_COLUMNS)
 
 
 def known_at_default(db: Database) -> date:
     """The date of the newest value in the store (the dashboards' default data vintage)."""
-    api = getattr(db, "latest_known_at", None)
-    return api() if callable(api) else views.data_known_at(db)
+    return db.latest_known_at()
 
 
 def core_ids(db: Database):
-    api = getattr(db, "core_indicator_ids", None)
-    return api() if callable(api) else views.core_indicator_ids(db)
+    return db.core_indicator_ids()
 
 
-def load_late(db: Database, report_date: date, known_at: date) -> pd.DataFrame | None:
+def load_late(db: Database, report_date: date, known_at: date) -> pd.DataFrame:
     """催报: projects that had not returned the quarter's tables, judged on ``known_at``."""
-    try:
-        return views.late_returns(db, fmt.quarter_label(report_date), today=known_at)
-    except Exception as exc:  # noqa: BLE001 - the returns part is optional for the pack
-        log.info("late returns not available: %s", exc)
-        return None
+    return db.late_returns(report_date, known_at=known_at)
 
 
 def load(db: Database, as_of=None, known_at=None, *, tasks: pd.DataFrame | None = None,
@@ -155,10 +134,11 @@ def load(db: Database, as_of=None, known_at=None, *, tasks: pd.DataFrame | None 
     sources = {(a.indicator_id, a.period_label): (a.source_type, a.source_title, a.source_address, a.source_file)
                for a in acts.itertuples(index=False)}
     published = db.published_sources(known_at=k)
+    register = db.source_register()
     info = db.build_info()
     return PackData(
         as_of=r, known_at=k, st=st, projects=projects, ranking=rk, overview=ov, midpoint=mp, sources=sources,
-        published=published, build_info=info, core_ids=core, targets=db.targets(),
+        published=published, register=register, build_info=info, core_ids=core, targets=db.targets(),
         tasks=tasks if tasks is not None else load_tasks(db, projects, r),
         problems=problems if problems is not None else load_problems(db, projects, r),
         late=load_late(db, r, k), indicators=_indicators(db),
@@ -185,7 +165,7 @@ def latest_source_type(row, sources: dict) -> str | None:
     return types[0] if len(types) == 1 else None
 
 
-def source_text(row, sources: dict) -> tuple[str, bool]:
+def source_text(row, sources: dict, register: pd.DataFrame | dict | None = None) -> tuple[str, bool]:
     """(数据来源 of a status row, whether demo values contributed): the source of the latest period
     compared — 公开发布 with the document's title, 部门报表, or 示例数据 — plus the other kinds used."""
     from .sources import describe_title
@@ -199,7 +179,7 @@ def source_text(row, sources: dict) -> tuple[str, bool]:
     if src is not None:
         main_type, title, _address, file_name = src
         if main_type == "published":
-            parts.append(f"公开发布：{describe_title(title)}" if title else "公开发布")
+            parts.append(f"公开发布：{describe_title(title, _address, register)}" if title else "公开发布")
         elif main_type == "return":
             parts.append(f"部门报表：{file_name}" if file_name else "部门报表")
         elif main_type == "demo":

@@ -1,10 +1,12 @@
 """The 季分析会 deck (python-pptx, 16:9): native, editable text and tables; charts as pictures.
 
 Slides: title; 总体情况 (light counts, the light-share chart); 晾晒排名 (table with 位次变化, then the
-ranking chart); per project one slide (headline trajectory, light counts, key tasks and problems)
-and one slide of its red and yellow targets with their reasons (the engine's ``reason`` verbatim),
+ranking chart); per project one slide (headline trajectory, light counts, key tasks and problems),
+one slide per part of its 距目标差距 chart (:func:`gap_slides`) and one slide of its red and yellow
+targets with their reasons (the engine's ``reason`` verbatim),
 each with the 序时 its light used and that date; the 2025 midpoint summary (and its charts);
-late returns when there are any; 数据说明 (sources by publisher, title, date and grade).
+late returns when there are any (``db.late_returns``); 数据说明 (sources by publisher, title, date and
+grade, from the reviewed register). Pictures are embedded as ≤ 1920 px copies (:func:`.images.embedded_png`).
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from ..api import MIDPOINT_DATE
 from .common import (DEMO, DEMO_NOTE_DECK, GRADE_ZH, GREEN, GREY, LIGHTS, RED, YELLOW, date_zh, isnan,
                      period_zh, project_label, quarter_zh, share, span_zh, status_zh)
 from .data import PackData, headline_rows, latest_source_type
-from .images import ChartFile
+from .images import ChartFile, embedded_png
 from . import sources as _sources
 
 SLIDE_W_IN, SLIDE_H_IN = 13.333, 7.5
@@ -30,6 +32,7 @@ LIGHT_TEXT = {GREEN: "FFFFFF", YELLOW: "000000", RED: "FFFFFF", GREY: "000000"}
 HEADER_FILL = "DCE6F1"
 MAX_TARGET_ROWS = 7                  # red / yellow targets on a project's second slide
 MAX_SOURCE_ROWS = 11
+DECK_PICTURE_PX = 1920               # pictures embedded ≤ 1920 px wide: a full-HD projector's width
 
 
 def _rgb(hex_):
@@ -146,8 +149,8 @@ class Deck:
             pw, ph = im.size
         scale = min(w / pw, h / ph)
         dw, dh = pw * scale, ph * scale
-        return slide.shapes.add_picture(str(path), Inches(x + (w - dw) / 2), Inches(y + (h - dh) / 2),
-                                        Inches(dw), Inches(dh))
+        return slide.shapes.add_picture(embedded_png(path, DECK_PICTURE_PX), Inches(x + (w - dw) / 2),
+                                        Inches(y + (h - dh) / 2), Inches(dw), Inches(dh))
 
     def table(self, slide, x, y, w, columns: list[tuple[str, float]], rows: list[list], size=12,
               light_col: int | None = None, lights: list | None = None, row_h=0.36, header_size=None,
@@ -362,6 +365,9 @@ def project_slides(d: Deck, no: int, charts_by: dict):
     lines = [views.short_label(x, 78) for x in lines]
     _box(s, 0.4, 6.05, 12.5, 1.0, lines, size=11, colour="333333", spacing=0)
 
+    # the gap to target of every in-play target with data (its chart split over parts), after the headline
+    gap_slides(d, no, charts_by)
+
     # red and yellow targets with their reasons (the engine's sentence verbatim)
     ry = pp[pp["status"].isin([RED, YELLOW])].copy()
     if ry.empty:
@@ -401,6 +407,42 @@ def project_slides(d: Deck, no: int, charts_by: dict):
         rc = views.light_counts(rest["status"])
         _box(s2, 0.3, 6.75, 12.7, 0.35, [f"另有红灯{rc[RED]}项、黄灯{rc[YELLOW]}项目标，见进度晾晒表“{project_label(no, p['short_zh'])}”页。"],
              size=11, colour="444444")
+
+
+def gap_slides(d: Deck, no: int, charts_by: dict) -> list:
+    """One slide per part of the project's 距目标差距 chart: the chart fitted to the left, beside it the
+    light counts of the targets it shows and the three largest gaps (the engine's gap ÷ target value)."""
+    from .images import gap_frame
+
+    data = d.data
+    charts = charts_by.get(("gap", no), [])
+    if not charts:
+        return []
+    p = data.projects.set_index("project_no").loc[no]
+    g = gap_frame(data, no)
+    out = []
+    for c in charts:
+        part = f"（{c.part}/{c.parts}）" if c.parts > 1 else ""
+        s = d.slide(f"（{fmt.cn_number(no)}）{p['short_zh']}：距目标差距{part}",
+                    "在推进的约束性目标中有数据的各项，距目标还差多少（占目标值的%，已达到的为0或负值）；按差距从大到小",
+                    demo=c.demo)
+        d.picture(s, c.path, 0.3, 1.35, 9.7, 5.6)
+        cnt = views.light_counts(g["status"]) if len(g) else {GREEN: 0, YELLOW: 0, RED: 0, GREY: 0}
+        lines = [[("在推进、有数据的目标", {"bold": True, "colour": TITLE_BAND})],
+                 f"共{len(g)}项：红灯{cnt[RED]}项、黄灯{cnt[YELLOW]}项、绿灯{cnt[GREEN]}项。"]
+        top = g[g["gap_pct"] > 0].head(3)
+        if len(top):
+            lines.append([("差距最大的目标", {"bold": True, "colour": TITLE_BAND})])
+            lines += [f"{views.short_label(str(r.metric_zh), 22)}：还差{r.gap_pct:.0f}%（{status_zh(r.status)}）"
+                      for r in top.itertuples()]
+        reached = int((g["gap_pct"] <= 0).sum()) if len(g) else 0
+        if reached:
+            lines.append(f"已达到目标值的{reached}项。")
+        if c.demo:
+            lines.append([("图中含示例数据，并非真实统计。", {"colour": "B00020"})])
+        _box(s, 10.1, 1.45, 3.0, 5.4, lines, size=12, spacing=6)
+        out.append(s)
+    return out
 
 
 def _target_cells(t, data) -> list[str]:
@@ -479,7 +521,7 @@ def late_slide(d: Deck):
 
 def sources_slides(d: Deck):
     data = d.data
-    entries = _sources.source_entries(data.published)
+    entries = _sources.source_entries(data.published, data.register)
     used = _sources.used_entries(data)
     s = d.slide("数据说明", "目标、实际值的来源和测算规则", demo=data.demo)
     lines = [
@@ -497,10 +539,12 @@ def sources_slides(d: Deck):
         return
     shown = used.head(MAX_SOURCE_ROWS)
     s2 = d.slide("数据说明：本期引用的公开来源", f"最新实际值引用的公开来源{len(used)}份（按发布日期，新者在前）；全部{len(entries)}份见进度晾晒表“数据说明”页")
-    rows = [[r.publisher or "—",
-             (f"{r.title}（依据{r.original}）" if r.derived and r.original else r.title)[:60]
-             + (f"（{r.language}）" if r.language else ""), r.date_zh, r.grade_zh] for r in shown.itertuples()]
-    d.table(s2, 0.4, 1.4, 12.5, [("发布者", 2.6), ("标题", 6.4), ("日期", 1.7), ("等级", 1.1)], rows, size=12,
+    rows = [[r.publisher or _sources.PENDING,
+             views.short_label((f"{r.title}（依据{r.original}）" if r.derived and r.original else r.title)
+                               + ("（标题为整理者所拟）" if r.title_supplied else "")
+                               + (f"（{r.language}）" if r.language else ""), 64), r.date_zh, r.grade_zh]
+            for r in shown.itertuples()]
+    d.table(s2, 0.4, 1.4, 12.5, [("发布单位", 2.6), ("标题", 6.4), ("日期", 1.7), ("等级", 1.1)], rows, size=12,
             row_h=0.44, align_center={2, 3})
 
 

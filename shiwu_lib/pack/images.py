@@ -202,8 +202,11 @@ def trajectory_figure(db: Database, data: PackData, project_no: int):
     st = data.st[data.st["project_no"] == project_no]
     cd = views.indicator_chart_data(db, _indicator(data, iid), tg, st, data.as_of, data.known_at)
     cd["title"] = f"{project_label(project_no, short)} 核心指标：{cd.get('title', '')}"
-    fig = charts.trajectory(cd)
-    return _slide(fig), cd["title"], bool(cd.get("demo"))
+    fig = _slide(charts.trajectory(cd))
+    # the title and its two-line subtitle sit at the top of the canvas, clear of the 单位 note above the plot
+    fig.update_layout(margin_t=max(int(fig.layout.margin.t or 0), 150),
+                      title=dict(y=0.95, yanchor="top", yref="container"))
+    return fig, cd["title"], bool(cd.get("demo"))
 
 
 def figures(db: Database, data: PackData, projects: list[int] | None = None) -> list[tuple]:
@@ -224,6 +227,39 @@ def figures(db: Database, data: PackData, projects: list[int] | None = None) -> 
         add([trajectory_figure(db, data, no)], f"p{no:02d}_核心指标走势", "trajectory", no)
         add(gap_figures(data, no), f"p{no:02d}_距目标差距", "gap", no)
     return out
+
+
+EMBED_WIDTHS = (1920, 1600)      # the deck's and the DOCX's embedded copies, made from one decode
+_embedded: dict = {}
+
+
+def embedded_png(path: Path, max_width: int):
+    """A downscaled, optimised copy of a chart PNG to embed in the deck or the Word file (the PNG file
+    beside them stays full size): at most ``max_width`` px wide, aspect kept, reduced to an adaptive
+    256-colour palette without dithering (the charts are flat colours and anti-aliased text).
+    The copies for :data:`EMBED_WIDTHS` are made together from one decode and kept for the file as it
+    is (path, size, mtime), so the deck and the DOCX decode each chart once. Returns a BytesIO."""
+    import io
+
+    from PIL import Image
+
+    path = Path(path)
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if (key, max_width) not in _embedded:
+        if len(_embedded) > 400:          # one pack holds ~30 charts × 2 widths
+            _embedded.clear()
+        with Image.open(path) as im:
+            im = im.convert("RGB")
+            small = im
+            for w in sorted(set(EMBED_WIDTHS) | {max_width}, reverse=True):   # each from the one before
+                if small.width > w:
+                    small = small.resize((w, round(small.height * w / small.width)), Image.LANCZOS)
+                pal = small.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+                buf = io.BytesIO()
+                pal.save(buf, format="PNG")
+                _embedded[(key, w)] = buf.getvalue()
+    return io.BytesIO(_embedded[(key, max_width)])
 
 
 def write_charts(db: Database, data: PackData, out: Path, projects: list[int] | None = None, svg: bool = True,

@@ -1,10 +1,12 @@
 """数据说明: every published source named in Chinese by publisher, document title and date, with its grade.
 
-The store keeps each published document's title as it was recorded when the value was collected,
-often with a parenthesised note in English (``标题 (中国新闻网/浙江新闻, 2022-07-28; 记者从义乌市统计局获悉)``).
-:func:`source_entries` turns ``db.published_sources()`` into rows of 发布者 / 文献标题 / 发布日期 / 来源等级
-(官方统计 / 政府报告 / 新闻媒体 / 转载), with the original publisher of a repost (原载) and the office the
-figures are attributed to (数据出处) when the note names them; English notes are never shown.
+Names come from reviewed data only: the source register ``data/curated/sources.csv`` (store table
+``source_register``, read through ``db.source_register()``), one row per published document with its
+publisher (发布单位), its title and date as published, its grade, who first published a repost (原载)
+and the office its figures are attributed to (数据出处). A document without a reviewed row, or whose
+publisher the reviewer could not identify, is listed as 发布单位待核 with its web address — never with
+a name guessed from the recorded page title. :func:`unreviewed` lists the cited documents that have no
+register row (a test fails on any).
 """
 from __future__ import annotations
 
@@ -15,19 +17,8 @@ import pandas as pd
 
 from .common import GRADE_ZH, date_zh, isnan
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_KANA = re.compile(r"[\u3040-\u30ff]")
-_DATE = re.compile(r"\b\d{4}(?:-\d{2}){0,2}\b")
-# English names in the notes -> how a Chinese reader knows them
-_NAMES_ZH = {
-    "chinadaily.com.cn": "中国日报网", "chinadaily": "中国日报网", "china daily": "中国日报网",
-    "global times": "环球时报", "xinhua": "新华社", "xinhua/italpress": "新华社（意大利Italpress转发）",
-    "ezhejiang.gov.cn": "浙江省人民政府外文网站（ezhejiang.gov.cn）",
-    "yiwu customs": "义乌海关", "yiwu fabu": "义乌发布", "people's daily": "人民日报", "zhejiang daily": "浙江日报",
-    "zhejiang provincial bureau of statistics": "浙江省统计局", "china railway shanghai bureau": "中国铁路上海局集团",
-    "yiwu municipal bureau of commerce": "义乌市商务局", "zhejiang provincial postal administration": "浙江省邮政管理局",
-    "yiwu fabu / yiwu customs": "义乌发布、义乌海关",
-}
+PENDING = "发布单位待核"
+DERIVED_PUBLISHER = "本系统推算"
 # what a grade means, for the 数据说明 legend
 GRADE_MEANING_ZH = {
     "official": "政府部门、统计机构发布的统计数据",
@@ -35,6 +26,8 @@ GRADE_MEANING_ZH = {
     "press": "新闻媒体的原创报道（注明所引统计机构）",
     "repost": "第三方网站的转载、摘编，仅在无原始出处时采用",
 }
+ENTRY_COLUMNS = ["submission_id", "publisher", "reviewed", "title", "title_supplied", "date", "date_zh", "grade",
+                 "grade_zh", "original", "cites", "language", "address", "derived", "text"]
 
 
 def _host(address) -> str:
@@ -44,137 +37,125 @@ def _host(address) -> str:
     return h[4:] if h.startswith("www.") else h
 
 
-def _zh_name(seg: str) -> str:
-    """A publisher / office named in a note, in Chinese when we know it; '' when it is not a name."""
-    s = seg.strip().strip("()（）")
-    s = re.sub(r"^(?:repost(?:ed)? (?:of|on)|mirror of|from|via|cites?|citing|转自|原载)\s*", "", s, flags=re.I)
-    s = _DATE.sub("", s).strip(" :：·-")
-    if not s:
-        return ""
-    if _CJK.search(s):
-        # keep the Chinese name, drop a domain or English words after it: 福建头条网 fj8.cc → 福建头条网
-        m = re.search(r"[\u3040-\u30ff\u3400-\u9fff][\u3040-\u30ff\u3400-\u9fff·/()（）0-9]*", s)
-        name = (m.group(0) if m else s).strip(" :：/·")
-        if name.count("(") != name.count(")") or name.count("（") != name.count("）"):
-            name = re.split(r"[(（]", name)[0]
-        name = re.sub(r"\s*(?:记者|总台记者).*$", "", name)
-        return name
-    key = s.lower()
-    for k in sorted(_NAMES_ZH, key=len, reverse=True):
-        if key == k or key.startswith(k + " ") or key.endswith(" " + k) or (k in key and len(k) > 8):
-            return _NAMES_ZH[k]
-    if re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}(?:/\S*)?", key):
-        return key.split("/")[0]
-    return ""
+def _str(v) -> str:
+    return "" if isnan(v) or v is None else str(v).strip()
 
 
-def _split(raw: str) -> tuple[str, str]:
-    """(title, note) of a recorded title ``标题 (note)``."""
+def _recorded_title(raw: str) -> str:
+    """A recorded title without the collector's trailing note ``标题 (note)`` (unreviewed sources only)."""
     raw = str(raw or "").strip()
     m = re.match(r"^(.*\S)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$", raw)
-    if m and m.group(1):
-        return m.group(1).strip(), m.group(2)
-    return raw, ""
+    return m.group(1).strip() if m and m.group(1) else raw
 
 
-def _language(title: str) -> str:
-    if _KANA.search(title):
-        return "日文"
-    if not _CJK.search(title):
-        return "外文"
-    return ""
+def register_index(register: pd.DataFrame | None) -> dict:
+    if register is None or len(register) == 0:
+        return {}
+    return {r["submission_id"]: r for r in register.to_dict("records")}
 
 
-def parse(raw_title, address=None, grade=None) -> dict:
-    """One source as 发布者 / 标题 / 原载 / 数据出处 / 语种 (Chinese; '' when unknown)."""
-    raw = str(raw_title or "")
+def describe(row: dict | None, title: str = "", address: str = "") -> dict:
+    """One document as 发布单位 / 标题 / 日期 … from its register row (``db.source_register()``);
+    ``row`` None or unreviewed: 发布单位待核 with the recorded title."""
+    raw = str(title or (row or {}).get("title") or "")
+    address = str(address or (row or {}).get("address") or "")
     if raw.startswith("推算："):
-        return {"publisher": "本系统推算", "title": raw[3:].strip(), "original": "", "cites": "", "language": "",
-                "derived": True}
-    title, note = _split(raw)
-    # "中国义乌网 2023-10-24 (记者 龚书弘): 前三季度义乌经济数据" — the publisher written before the title
-    m = re.match(r"^(\S*[\u3400-\u9fff]\S*)\s+\d{4}-\d{2}-\d{2}\s*(?:\([^)]*\))?\s*[:：]\s*(.+)$", title)
-    lead_publisher = ""
-    if m:
-        lead_publisher, title = m.group(1), m.group(2).strip()
-    m = re.match(r"^(.+?)\s+\d{4}-\d{2}-\d{2}\s*[:：]\s*(.+)$", title)
-    if m and not lead_publisher:
-        lead_publisher, title = _zh_name(m.group(1)) or m.group(1), m.group(2).strip()
-    segs = [s.strip() for s in re.split(r"[;；,，]\s*", note) if s.strip()]
-    original = cites = ""
-    names = []
-    for s in segs:
-        low = s.lower()
-        if re.match(r"^(cites?|citing|from|figures from|据)\b", low) or "cites " in low:
-            cites = cites or _zh_name(re.sub(r"^.*?(?:cites?|citing|from|figures from)\s+", "", s, flags=re.I))
-            continue
-        if re.search(r"(repost of|mirror of|转自|machine-translated repost of)", low):
-            original = original or _zh_name(re.sub(r"^.*?(?:repost of|mirror of|转自)\s*", "", s, flags=re.I))
-            continue
-        n = _zh_name(s)
-        if n:
-            names.append(n)
+        return {"publisher": DERIVED_PUBLISHER, "reviewed": True, "title": raw[3:].strip(), "title_supplied": False,
+                "date": None, "date_estimated": False, "original": "", "cites": "", "language": "", "derived": True}
+    if row is None or not bool(row.get("reviewed")):
+        return {"publisher": "", "reviewed": False, "title": _recorded_title(raw), "title_supplied": False,
+                "date": None, "date_estimated": True, "original": "", "cites": "", "language": "", "derived": False}
+    on = row.get("published_on")
+    return {"publisher": _str(row.get("publisher_zh")), "reviewed": True,
+            "title": _str(row.get("document_title")) or _recorded_title(raw),
+            "title_supplied": bool(row.get("title_supplied")) if not isnan(row.get("title_supplied")) else False,
+            "date": None if isnan(on) or on is None else pd.Timestamp(on).date(),
+            "date_estimated": bool(row.get("date_estimated")) if not isnan(row.get("date_estimated")) else False,
+            "original": _str(row.get("original_zh")), "cites": _str(row.get("cites_zh")),
+            "language": _str(row.get("language_zh")), "derived": False}
+
+
+def publisher_text(p: dict, address: str = "") -> str:
+    """The 发布单位 cell: the reviewed name, else 发布单位待核（网站 host）."""
+    if p["publisher"]:
+        return p["publisher"]
     host = _host(address)
-    if grade == "repost":
-        publisher = host or (names[0] if names else "")
-        if not original and names and names[0] != host:
-            original = names[0]
-    else:
-        publisher = lead_publisher or (names[0] if names else "") or host
-    if original == publisher:
-        original = ""
-    return {"publisher": publisher, "title": title, "original": original, "cites": cites,
-            "language": _language(title), "derived": False}
+    return PENDING + (f"（网站{host}）" if host else "")
 
 
-def describe_title(raw_title, address=None, grade=None) -> str:
-    """A recorded title as a table cell shows it: 《标题》（发布者）."""
-    p = parse(raw_title, address, grade)
+def describe_title(raw_title, address=None, register: pd.DataFrame | dict | None = None, submission_id=None) -> str:
+    """A document as a table cell shows it: 《标题》（发布单位）, from the register."""
+    idx = register if isinstance(register, dict) else register_index(register)
+    row = idx.get(submission_id) if submission_id else None
+    if row is None and idx:
+        row = next((r for r in idx.values() if r.get("title") == raw_title and r.get("address") == address), None)
+    p = describe(row, raw_title or "", address or "")
     if p["derived"]:
         return f"推算：{p['title']}"
-    return f"《{p['title']}》" + (f"（{p['publisher']}）" if p["publisher"] else "")
+    return f"《{p['title']}》（{publisher_text(p, address or '')}）"
 
 
-def source_entries(published: pd.DataFrame) -> pd.DataFrame:
-    """One row per published document: publisher, title, date (Chinese), grade, grade_zh, original,
-    cites, language, address, derived (推算 rows name the documents they are computed from)."""
-    cols = ["submission_id", "publisher", "title", "date", "date_zh", "grade", "grade_zh", "original", "cites",
-            "language", "address", "derived", "text"]
+def source_entries(published: pd.DataFrame, register: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per published document public at the pack's vintage (``db.published_sources(known_at)``),
+    named from the register (``db.source_register()``): publisher, reviewed, title, date (the printed
+    publication date, else the date it was counted from), grade, grade_zh, original (原载), cites (数据出处),
+    language, address, derived (推算 rows name the documents they are computed from), text."""
     if published is None or published.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=ENTRY_COLUMNS)
+    idx = register_index(register)
     by_id = {r.submission_id: r for r in published.itertuples(index=False)}
     rows = []
     for r in published.itertuples(index=False):
         grade = r.grade if isinstance(r.grade, str) else None
-        p = parse(r.title, r.address, grade)
-        d = pd.Timestamp(r.received_at).date() if not isnan(r.received_at) else None
         address = r.address if isinstance(r.address, str) else ""
+        p = describe(idx.get(r.submission_id), r.title, address)
+        received = pd.Timestamp(r.received_at).date() if not isnan(r.received_at) else None
         if p["derived"]:
-            parent = by_id.get(address)
-            if parent is not None:
-                pp = parse(parent.title, parent.address, parent.grade)
-                p["original"] = f"{pp['publisher']}《{pp['title']}》"
+            parents = []
+            for sid in [x for x in re.split(r"[;；,\s]+", address) if x]:
+                parent = by_id.get(sid)
+                if parent is not None:
+                    pp = describe(idx.get(sid), parent.title, parent.address)
+                    parents.append(f"{publisher_text(pp, parent.address)}《{pp['title']}》")
+            p["original"] = "、".join(parents)
             address = ""
+        d = p["date"]
+        if p["derived"] or d is None:
+            when = received
+            when_zh = (date_zh(received) if p["derived"] else
+                       (f"日期不详（按{date_zh(received)}计入）" if received else "日期不详"))
+        else:
+            when, when_zh = d, date_zh(d)
         gz = GRADE_ZH.get(grade or "", "未分级")
-        text = _entry_text(p, d, gz, address)
-        rows.append({"submission_id": r.submission_id, "publisher": p["publisher"], "title": p["title"], "date": d,
-                     "date_zh": date_zh(d) if d else "—", "grade": grade, "grade_zh": gz, "original": p["original"],
+        rows.append({"submission_id": r.submission_id, "publisher": p["publisher"] if p["derived"] else publisher_text(p, address),
+                     "reviewed": p["reviewed"], "title": p["title"], "title_supplied": p["title_supplied"],
+                     "date": when, "date_zh": when_zh, "grade": grade, "grade_zh": gz, "original": p["original"],
                      "cites": p["cites"], "language": p["language"], "address": address, "derived": p["derived"],
-                     "text": text})
-    return pd.DataFrame(rows, columns=cols)
+                     "text": _entry_text(p, address, when_zh, gz)})
+    return pd.DataFrame(rows, columns=ENTRY_COLUMNS)
 
 
-def _entry_text(p: dict, d, grade_zh: str, address: str) -> str:
+def unreviewed(published: pd.DataFrame, register: pd.DataFrame | None) -> list[str]:
+    """Titles of the published documents (not 推算) that have no reviewed register row."""
+    idx = register_index(register)
+    return [str(r.title) for r in published.itertuples(index=False)
+            if not str(r.title or "").startswith("推算：") and not bool((idx.get(r.submission_id) or {}).get("reviewed"))]
+
+
+def _entry_text(p: dict, address: str, when_zh: str, grade_zh: str) -> str:
     if p["derived"]:
-        base = f"本系统推算：{p['title']}" + (f"（依据{p['original']}）" if p["original"] else "")
-        return base + (f"，{date_zh(d)}" if d else "")
+        base = f"{DERIVED_PUBLISHER}：{p['title']}" + (f"（依据{p['original']}）" if p["original"] else "")
+        return base + f"，{when_zh}。"
     lang = f"（{p['language']}）" if p["language"] else ""
-    text = f"{p['publisher'] or '发布者不详'}：《{p['title']}》{lang}，{date_zh(d) if d else '日期不详'}，{grade_zh}"
+    supplied = "（标题为整理者所拟）" if p["title_supplied"] else ""
+    text = f"{publisher_text(p, address)}：《{p['title']}》{supplied}{lang}，{when_zh}，{grade_zh}"
     extra = []
     if p["original"]:
         extra.append(f"原载{p['original']}")
     if p["cites"]:
         extra.append(f"数据出处{p['cites']}")
+    if not p["reviewed"]:
+        extra.append("来源未经审核")
     if extra:
         text += "（" + "；".join(extra) + "）"
     return text + (f"。网址：{address}" if address else "。")
@@ -231,17 +212,18 @@ def notes(data) -> list[tuple[str, str]]:
 
 
 def used_entries(data) -> pd.DataFrame:
-    """The published documents the pack's latest values actually come from (by title), newest first."""
-    entries = source_entries(data.published)
+    """The published documents the pack's latest values actually come from, newest first."""
+    entries = source_entries(data.published, data.register)
     if entries.empty:
         return entries
-    titles = set()
+    keys = set()
     for r in data.st.to_dict("records"):
         if isnan(r.get("latest_period")) or not isinstance(r.get("indicator_id"), str):
             continue
         src = data.sources.get((r["indicator_id"], r["latest_period"]))
         if src is not None and src[0] == "published" and src[1]:
-            titles.add(src[1])
-    raw = dict(zip(data.published["submission_id"], data.published["title"]))
-    used = entries[[raw.get(i) in titles for i in entries["submission_id"]]]
+            keys.add((src[1], src[2] if isinstance(src[2], str) else ""))
+    key_of = {r.submission_id: (r.title, r.address if isinstance(r.address, str) else "")
+              for r in data.published.itertuples(index=False)}
+    used = entries[[key_of.get(i) in keys for i in entries["submission_id"]]]
     return used.sort_values("date", ascending=False)

@@ -7,7 +7,6 @@ frozen, page numbers in the footer, 宋体 text and 黑体 titles. Every text ce
 """
 from __future__ import annotations
 
-import math
 import re
 from datetime import datetime
 from pathlib import Path
@@ -43,8 +42,27 @@ def _lines(text, width: float) -> int:
     """Lines a wrapped cell of the given column width needs (rounded up, at least one)."""
     if text is None or (isinstance(text, float) and text != text):
         return 1
-    usable = max(width - 1.5, 1.0)
-    return max(1, sum(max(1, math.ceil(_display_width(part) / usable)) for part in str(text).split("\n")))
+    usable = max(width - 1.5, 1.0) * 0.95        # a little slack for line-breaking rules around punctuation
+    total = 0
+    for part in str(text).split("\n"):
+        # CJK characters break anywhere; a Latin word or a URL moves to the next line whole
+        n, cur = 1, 0.0
+        for tok in _TOKENS.findall(part):
+            w = _display_width(tok)
+            if tok.isspace():
+                cur += w
+                continue
+            if cur + w > usable and cur > 0:
+                n, cur = n + 1, 0.0
+            while w > usable:        # longer than a line: broken anywhere
+                n, w = n + 1, w - usable
+            cur += w
+        # LibreOffice prefers to break at a space even where CJK text could break later: one line of slack
+        total += n + (1 if n > 1 and re.search(r"\S\s+\S", part) else 0)
+    return max(1, total)
+
+
+_TOKENS = re.compile(r"[\u2e80-\U0010ffff]|[^\s\u2e80-\U0010ffff]+|\s+")
 
 
 def _value_format(v) -> str:
@@ -332,12 +350,13 @@ def write_workbook(data: PackData, path: Path, tasks: pd.DataFrame | None = None
     # one 主要指标进度表 per project (附件2) -----------------------------------------------------
     names = [SUMMARY_SHEET]
     play_ids = set(data.play["target_id"])
+    reg_idx = _sources.register_index(data.register)
     for p in data.projects.itertuples(index=False):
         no = int(p.project_no)
         sp = data.st[data.st["project_no"] == no]
         sp = sp.assign(_s=sp["section"].map(views.SECTION_ORDER), _y=sp["target_year"]).sort_values(
             ["_s", "stretch", "_y", "target_id"])
-        rows = [(r, *source_text(r, data.sources)) for _, r in sp.iterrows()]
+        rows = [(r, *source_text(r, data.sources, reg_idx)) for _, r in sp.iterrows()]
         demo = any(d for _, _, d in rows)
         rkr = rk.set_index("project_no").loc[no]
         convenors = "、".join(list(p.convenors)) if p.convenors is not None else ""
@@ -434,9 +453,13 @@ def write_workbook(data: PackData, path: Path, tasks: pd.DataFrame | None = None
     s = _Sheet(wb, NOTES_SHEET, "数据说明", info_common, data.demo, [("项目", 18), ("说明", 110)])
     for k, v in _sources.notes(data):
         s.row([k, v], wrap={2}, bold=False)
-    entries = _sources.source_entries(data.published)
+    entries = _sources.source_entries(data.published, data.register)
     if len(entries):
-        s.row(["公开发布的数据来源", _sources.grade_summary(entries)], wrap={2}, bold=True)
+        pending = int((entries["publisher"].str.startswith(_sources.PENDING)).sum())
+        s.row(["公开发布的数据来源", _sources.grade_summary(entries)
+               + "发布单位、标题和日期取自经审核的来源登记表（data/curated/sources.csv）"
+               + (f"；{pending}份的发布单位尚未核实，标注“{_sources.PENDING}”并列出网址。" if pending else "。")],
+              wrap={2}, bold=True)
         for r in entries.itertuples(index=False):
             s.row([r.grade_zh, r.text], wrap={2})
     names.append(NOTES_SHEET)

@@ -7,11 +7,14 @@ rows for a quarter end), ``db.ranking`` (out_ranking: rank, rank_change, red_str
 
 Headline indicator of a card — :func:`choose_headline`
 -----------------------------------------------------
-Among the project's firm targets: those with data first, then in play at R, then on a core
-indicator (``db.core_indicator_ids()``: the catalog's 核心指标 when it names them; every indicator
-while it does not), then five-year before three-year before annual targets, span targets
-(2023—2027) before single-year ones, money amounts (亿元) first, amounts before stock counts before
-cumulative counts before shares/ratios before growth rates, then the plan's own order (target id).
+The reviewed 核心指标 table (``db.core_indicators()``, data/curated/core_indicators.csv: at least two
+per project, each with the reason it was chosen) names the headline: the project's rank-1 core
+target; while it has no data at the report date, the next core target (by rank) that has; when none
+has, rank 1 (the card then says 暂无数据). The card and the project page's first chart use it.
+
+Callers that pass no ranked table (a set of core indicator ids or None: the quarterly pack until it
+passes ``db.core_indicators()``) get the earlier choice among the project's targets, kept only for
+them (:func:`_headline_by_rule`).
 """
 from __future__ import annotations
 
@@ -24,13 +27,39 @@ from .common import (
     GREEN, GREY, LIGHT_SEVERITY, LIGHTS, MID, PLAN, RED, SECTION_ORDER, YELLOW, firm_in_play, headline_kind_rank,
     in_play_mask, is_money, is_span, isnan, light_counts, project_label, project_light,
 )
-from .reads import core_indicator_ids, data_known_at, earliest_data_quarter, late_returns, midpoint_with_demo
+from .reads import core_indicators, data_known_at, earliest_data_quarter, late_returns, midpoint_with_demo
 
 
-def choose_headline(st: pd.DataFrame, report_date: date, core_ids: set[str] | None = None):
-    """The headline target of a project (a row of ``st``) or None (see the module doc)."""
+def choose_headline(st: pd.DataFrame, report_date: date, core_ids=None):
+    """The headline target of a project (a row of ``st``, with ``core_rank`` and ``core_reason``
+    when it comes from the 核心指标 table) or None (see the module doc).
+
+    ``core_ids``: ``db.core_indicators()`` (a DataFrame with target_id, rank, reason_zh); a set of
+    indicator ids or None selects the legacy rule."""
     if st is None or st.empty:
         return None
+    if isinstance(core_ids, pd.DataFrame):
+        return _headline_from_core(st, core_ids)
+    return _headline_by_rule(st, report_date, core_ids)
+
+
+def _headline_from_core(st: pd.DataFrame, core: pd.DataFrame):
+    c = core[core["target_id"].isin(set(st["target_id"]))].sort_values("rank") if len(core) else core
+    if not len(c):
+        return None
+    rows = st.drop_duplicates("target_id").set_index("target_id", drop=False)
+    recs = c.to_dict("records")
+    pick = next((r for r in recs if rows.loc[r["target_id"], "status"] != GREY
+                 and not isnan(rows.loc[r["target_id"]].get("latest_actual"))), recs[0])
+    row = rows.loc[pick["target_id"]].copy()
+    row["core_rank"] = int(pick["rank"])
+    row["core_reason"] = str(pick.get("reason_zh") or "")
+    return row
+
+
+def _headline_by_rule(st: pd.DataFrame, report_date: date, core_ids: set[str] | None = None):
+    """Legacy choice for callers without the 核心指标 table: firm targets with data first, then in
+    play, then on a core indicator, five-year before three-year, spans, money, kind, plan order."""
     cands = st[~st["stretch"].fillna(False).astype(bool)]
     if cands.empty:
         return None
@@ -91,8 +120,7 @@ def midpoint_state(mp: pd.DataFrame, known_at: date) -> dict:
     return s
 
 
-def overview_frame(st: pd.DataFrame, projects: pd.DataFrame, report_date: date,
-                   core_ids: set[str] | None = None) -> pd.DataFrame:
+def overview_frame(st: pd.DataFrame, projects: pd.DataFrame, report_date: date, core_ids=None) -> pd.DataFrame:
     """One row per project: light, counts and the headline target (pure; the cards and the pack)."""
     rows = []
     for p in projects.itertuples(index=False):
@@ -110,7 +138,7 @@ def overview_frame(st: pd.DataFrame, projects: pd.DataFrame, report_date: date,
 
 
 def cards_frame(st: pd.DataFrame, projects: pd.DataFrame, rk: pd.DataFrame, mp: pd.DataFrame, report_date: date,
-                known_at: date, core_ids: set[str] | None = None) -> pd.DataFrame:
+                known_at: date, core_ids=None) -> pd.DataFrame:
     """:func:`overview_frame` plus what a card says about why and how it moved: ``worst`` (up to
     three status rows behind the light), ``midpoint`` (:func:`midpoint_state`), ``rank``,
     ``rank_change``, ``score_pp``, ``red_streak`` (from ``db.ranking``)."""
@@ -167,7 +195,7 @@ def overview_data(db, report_date: date, chase_quarter: date | None = None, toda
     mp = midpoint_with_demo(db, known)
     chase = chase_quarter or report_date
     late = late_returns(db, fmt.quarter_label(chase), today=today)
-    cards = cards_frame(st, projects, rk, mp, report_date, known, core_indicator_ids(db))
+    cards = cards_frame(st, projects, rk, mp, report_date, known, core_indicators(db))
     play = firm_in_play(st, report_date)
     return {
         "report_date": report_date, "known_at": known, "today": today, "st": st, "projects": projects,

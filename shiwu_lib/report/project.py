@@ -13,7 +13,7 @@ from .common import (
 )
 from .overview import choose_headline
 from .reads import (
-    core_indicator_ids, data_known_at, earliest_data_quarter, midpoint_with_demo, problems_frame, tasks_frame,
+    core_indicators, data_known_at, earliest_data_quarter, midpoint_with_demo, problems_frame, tasks_frame,
 )
 from .trajectory import chart_indicators, indicator_chart_data
 
@@ -55,7 +55,7 @@ def project_data(db, project_no: int, report_date: date) -> dict:
     inds = db.indicators(project_no)
     eq = earliest_data_quarter(db)
     play = firm_in_play(st, report_date)
-    head = choose_headline(st, report_date, core_indicator_ids(db))
+    head = choose_headline(st, report_date, core_indicators(db))
     first = head["indicator_id"] if head is not None and isinstance(head.get("indicator_id"), str) else None
     order = chart_indicators(targets, first=first)
     acts = db.actuals(as_of=known)

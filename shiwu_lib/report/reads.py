@@ -39,6 +39,12 @@ def core_indicator_ids(db) -> set[str] | None:
     return db.core_indicator_ids()
 
 
+def core_indicators(db) -> pd.DataFrame:
+    """The reviewed 核心指标 table (``db.core_indicators()``): project_no, rank, target_id, indicator_id,
+    metric_zh, reason_zh; rank 1 is a project's headline."""
+    return db.core_indicators()
+
+
 def demo_loaded(db) -> bool:
     return db.demo_loaded()
 
@@ -93,8 +99,19 @@ def late_returns(db, period_label: str, today: date | None = None) -> pd.DataFra
 
 
 def tasks_frame(db, project_no: int, report_date: date) -> pd.DataFrame:
-    """Key tasks with their latest progress row for periods up to the report date."""
-    return db.task_progress(project_no, fmt.quarter_label(report_date))
+    """Key tasks of the report date's year and earlier, with their latest progress row for periods up
+    to the report date, each judged against its own year: ``own_due`` is the end of the task's year
+    (a 2023 task is due 2023-12-31, whatever the return's 完成时限 column says), ``overdue`` is true
+    when that day is before the report date and the task is not 已完成. A later year's task (not
+    yet begun) is not listed; later years' lists come in through data/curated/key_tasks.csv."""
+    df = db.task_progress(project_no, fmt.quarter_label(report_date)).copy()
+    years = pd.to_numeric(df["year"], errors="coerce") if len(df) else pd.Series(dtype=float)
+    if len(df):
+        df = df[years.isna() | (years <= report_date.year)].copy()
+        years = pd.to_numeric(df["year"], errors="coerce")
+    df["own_due"] = [date(int(y), 12, 31) if pd.notna(y) else None for y in years]
+    df["overdue"] = [bool(d is not None and d < report_date and s != "已完成") for d, s in zip(df["own_due"], df["status"])]
+    return df.reset_index(drop=True)
 
 
 def problems_frame(db, project_no: int, report_date: date) -> pd.DataFrame:

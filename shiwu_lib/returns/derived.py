@@ -249,7 +249,11 @@ def load(con) -> int:
     dv = read()
     if dv.empty:
         return 0
-    acts = con.execute("SELECT * FROM actuals WHERE source_type = 'published' AND derivation IS NULL").df()
+    # derive() reads only the rows of the formulas' parts and of the derived indicators themselves: a
+    # province holds millions of other published rows, not worth turning into a frame
+    wanted = sorted({p for f in dv["formula"] for p in formula_parts(f)} | set(dv["indicator_id"]))
+    acts = con.execute("SELECT * FROM actuals WHERE source_type = 'published' AND derivation IS NULL "
+                       "AND list_contains(?, indicator_id) ORDER BY actual_id", [wanted]).df()
     subs = con.execute("SELECT submission_id, title, grade FROM submissions WHERE source_type = 'published'").df()
     inds = con.execute("SELECT indicator_id, region, unit, name_zh, measure FROM indicators").df()
     rows, new_subs = [], []

@@ -366,7 +366,10 @@ def _write_guide(ws, proj: dict, p: Period, region: str, n_ind: int, n_task: int
          "确属实际情况的，请在“确认异常值”选“是”，并在“说明”中写明原因。", F_BODY),
         ("", F_BODY),
         ("二、重点任务进度表（附件4）", F_HEAD),
-        (f"1. 共{n_task}项重点任务，取自方案附件3《重点任务清单（2023年度）》；2024年及以后各年沿用同一清单，按当年工作安排填报进展。", F_BODY),
+        (f"1. 共{n_task}项重点任务。{tasks_source_zh(proj['project_no'], p, region)}", F_BODY),
+        ("   每项任务按其本年度和完成时限评判：2023年度任务的完成时限为2023年12月31日，到期未完成的请选“滞后”并说明原因，"
+         "不要把完成时限改到本年末。", F_BODY),
+        (f"   {TASK_LIST_RULE_ZH}", F_BODY),
         ("2. “状态”从下拉列表选择：未启动 / 推进中 / 已完成 / 滞后；“进度（%）”填0-100的数字（不带%）；已完成的进度应为100。", F_BODY),
         ("3. “完成时限”“牵头单位”“配合单位”已预填，如有调整可直接修改。本期未报告的任务整行留空。", F_BODY),
         ("", F_BODY),
@@ -462,12 +465,45 @@ def _write_indicators(ws, proj: dict, p: Period, region: str, bases: dict[str, d
     return prefilled
 
 
+# Where the key tasks of 2024 and later come from (issue 11): the return reports progress on the
+# listed tasks only (ingest refuses a task id that is not in the list: unknown_task); each year's list
+# is reviewed by the 总专班 and added to data/curated/key_tasks.csv (year = that year).
+TASK_LIST_RULE_ZH = ("各年度重点任务清单由总专班审核后录入系统（data/curated/key_tasks.csv，按年度）；本表只能填报清单内任务的进展，"
+                     "不要在本表新增任务行（系统不接收清单以外的任务编号），新增任务请报总专班列入当年清单。")
+
+
+def period_tasks(project_no: int, p: Period, region: str) -> pd.DataFrame:
+    """The key tasks a return for period ``p`` reports on: every listed task of the return's year and
+    earlier years (a task of a later year is not yet due), each with its own year."""
+    tasks = common.key_tasks(project_no, region)
+    if tasks.empty:
+        return tasks
+    years = pd.to_numeric(tasks["year"], errors="coerce")
+    return tasks[years.isna() | (years <= p.year)].reset_index(drop=True)
+
+
+def task_due_zh(task: dict, p: Period) -> str:
+    """A task's own deadline: the end of its year (a 2023 task is due 2023-12-31, not at the end of the return's year)."""
+    try:
+        return f"{int(task['year'])}年12月31日"
+    except (TypeError, ValueError, KeyError):
+        return f"{p.year}年12月31日"
+
+
+def tasks_source_zh(project_no: int, p: Period, region: str) -> str:
+    """One sentence of the guide: which years' lists the sheet holds and whether ``p.year``'s list is in yet."""
+    tasks = period_tasks(project_no, p, region)
+    years = sorted({str(y) for y in tasks["year"]}) if not tasks.empty else []
+    src = f"任务来源：{'、'.join(years)}年度重点任务清单（data/curated/key_tasks.csv）" if years else "任务来源：重点任务清单（尚无任务）"
+    if str(p.year) not in years:
+        src += f"；{p.year}年度清单尚未录入，本表列出以前年度的任务，请填报其完成情况"
+    return src + "。"
+
+
 def _write_tasks(ws, proj: dict, p: Period, region: str) -> int:
-    tasks = common.key_tasks(proj["project_no"], region)
-    years = sorted(set(tasks["year"])) if not tasks.empty else []
-    src = f"{'、'.join(years)}年度重点任务清单" if years else "重点任务清单"
-    info = (f"工程：{project_label(proj['project_no'], proj['name_zh'])}　报告期：{p.zh}　任务来源：{src}"
-            f"{'（' + str(p.year) + '年沿用）' if years and str(p.year) not in years else ''}　牵头单位：{proj.get('lead_unit', '')}")
+    tasks = period_tasks(proj["project_no"], p, region)
+    info = (f"工程：{project_label(proj['project_no'], proj['name_zh'])}　报告期：{p.zh}　"
+            f"{tasks_source_zh(proj['project_no'], p, region).rstrip('。')}　牵头单位：{proj.get('lead_unit', '')}")
     cols = _sheet_frame(ws, SHEET_TASK, p, info)
     keys = [c.key for c in cols]
     status_dv = _dv(ws, type="list", formula1='"' + ",".join(layout.STATUSES) + '"', errorTitle="状态",
@@ -478,7 +514,7 @@ def _write_tasks(ws, proj: dict, p: Period, region: str) -> int:
     for t in tasks.to_dict("records"):
         _style_row(ws, r, cols)
         vals = {"seq": int(t["seq"]), "task_id": t["task_id"], "text": t["text_zh"],
-                "due": f"{p.year}年12月31日", "lead_unit": proj.get("lead_unit", ""), "partner_units": ""}
+                "due": task_due_zh(t, p), "lead_unit": proj.get("lead_unit", ""), "partner_units": ""}
         for key, v in vals.items():
             ws.cell(r, keys.index(key) + 1, v)
         r += 1
