@@ -169,7 +169,7 @@ def run(db_path=None, demo: bool | None = None, verbose: bool = False) -> Path:
     ctx = Context(demo=store.demo_enabled(demo), region=plan.default_region(), rules=load_rules())
 
     def fill(con) -> None:
-        con.execute(store.sql_text("schema.sql"))
+        metadata.create_schema(con, ctx.region)
         for step in STEPS:
             t = time.perf_counter()
             summary = step.run(con, ctx)

@@ -29,7 +29,7 @@ from typing import Iterable
 import pandas as pd
 
 from . import units as U
-from . import paths
+from . import metadata, paths, periods
 from .paths import curated_dir, plan_path
 
 __all__ = [
@@ -65,7 +65,6 @@ KINDS = ("level", "growth_rate", "share", "count", "cumulative_flow", "ratio")
 COMPARATORS = (">=", "<=", "=", "range")
 MEASURES = ("flow", "stock", "rate", "share")
 DIRECTIONS = ("higher", "lower")
-PERIOD_RE = re.compile(r"^(FY|Q1|H1|Q3|(\d{4})-(\d{4}))$")
 
 CN_DIGITS = "一二三四五六七八九十"
 #: 一 → 1 … 十 → 10 (project numbers)
@@ -290,58 +289,35 @@ def quote_has_value(quote: str, value: float, value_text: str | None = None) -> 
 # --------------------------------------------------------------------------- loading
 
 def _read_csv(name: str, folder: Path | None = None) -> pd.DataFrame:
+    """A curated CSV as text (for tables the store does not hold, e.g. target_exclusions.csv)."""
     path = (Path(folder) if folder else curated_dir()) / name
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    return df
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
 
 
-def _to_bool(s: pd.Series) -> pd.Series:
-    return s.map({"true": True, "false": False, "": False})
-
-
-def _to_float(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s.replace("", None), errors="coerce")
-
-
-def _to_int(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s.replace("", None), errors="coerce").astype("Int64")
+def _read_typed(table: str, name: str, folder: Path | None = None) -> pd.DataFrame:
+    """A curated CSV typed by its store table's description (the one typed reader, shiwu_lib.metadata)."""
+    return metadata.read_curated(table, (Path(folder) if folder else curated_dir()) / name)
 
 
 def load_projects(folder: Path | None = None) -> pd.DataFrame:
-    df = _read_csv("projects.csv", folder)
-    df["project_no"] = _to_int(df["project_no"])
-    return df
+    return _read_typed("projects", "projects.csv", folder)
 
 
 def load_indicators(folder: Path | None = None) -> pd.DataFrame:
-    df = _read_csv("indicators.csv", folder)
-    df["project_no"] = _to_int(df["project_no"])
-    df["seq"] = _to_int(df["seq"])
-    return df
+    return _read_typed("indicators", "indicators.csv", folder)
 
 
 def load_targets(folder: Path | None = None) -> pd.DataFrame:
-    df = _read_csv("targets.csv", folder)
-    for c in ("project_no", "start_year", "target_year"):
-        df[c] = _to_int(df[c])
-    for c in ("value", "value_base", "value_high"):
-        df[c] = _to_float(df[c])
-    for c in ("stretch", "cumulative"):
-        df[c + "_raw"] = df[c]
-        df[c] = _to_bool(df[c])
-    return df
+    return _read_typed("targets", "targets.csv", folder)
 
 
 def load_key_tasks(folder: Path | None = None) -> pd.DataFrame:
-    df = _read_csv("key_tasks.csv", folder)
-    for c in ("project_no", "seq", "year"):
-        df[c] = _to_int(df[c])
-    return df
+    return _read_typed("key_tasks", "key_tasks.csv", folder)
 
 
 def load_exclusions(folder: Path | None = None) -> pd.DataFrame:
     df = _read_csv("target_exclusions.csv", folder)
-    df["project_no"] = _to_int(df["project_no"])
+    df["project_no"] = pd.to_numeric(df["project_no"].replace("", None), errors="coerce").astype("Int64")
     return df
 
 
@@ -495,11 +471,12 @@ def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = N
             err.append(f"{w}: start_year/target_year missing")
             continue
         sy, ty = int(r.start_year), int(r.target_year)
-        m = PERIOD_RE.match(r.period or "")
-        if not m:
+        period = r.period or ""
+        span = periods.parse_span(period)
+        if period not in periods.CATALOG_TARGET_PERIODS and not (span and period == f"{span[0]}-{span[1]}"):
             err.append(f"{w}: bad period {r.period!r}")
-        elif m.group(2):
-            if (int(m.group(2)), int(m.group(3))) != (sy, ty) or sy >= ty:
+        elif span:
+            if span != (sy, ty) or sy >= ty:
                 err.append(f"{w}: period {r.period} does not match start/target year {sy}/{ty}")
         elif sy != ty:
             err.append(f"{w}: period {r.period} needs start_year == target_year")
