@@ -30,12 +30,12 @@ import pandas as pd
 
 from . import units as U
 from . import metadata, paths, periods
+from .fmt import cn_value
 from .paths import curated_dir, plan_path
 
 __all__ = [
     "SECTIONS",
     "LEVELS",
-    "CN_NUM",
     "normalize",
     "plan_text",
     "quote_in_plan",
@@ -66,9 +66,6 @@ COMPARATORS = (">=", "<=", "=", "range")
 MEASURES = ("flow", "stock", "rate", "share")
 DIRECTIONS = ("higher", "lower")
 
-CN_DIGITS = "一二三四五六七八九十"
-#: 一 → 1 … 十 → 10 (project numbers)
-CN_NUM = {c: i + 1 for i, c in enumerate(CN_DIGITS)}
 
 _WS = re.compile(r"\s+")
 
@@ -133,7 +130,7 @@ def plan_sections(text: str | None = None) -> dict[tuple[int, str], str]:
     lines = _lines(text)
     annex1 = next(i for i, l in enumerate(lines) if l.strip() == "附件 1")
     body = lines[:annex1]
-    starts = [(i, CN_NUM[m.group(1)]) for i, l in enumerate(body) if (m := head.match(l))]
+    starts = [(i, cn_value(m.group(1))) for i, l in enumerate(body) if (m := head.match(l))]
     for k, (i, pno) in enumerate(starts):
         j = starts[k + 1][0] if k + 1 < len(starts) else len(body)
         block = "\n".join(body[i:j])
@@ -184,7 +181,7 @@ def parse_annex1(text: str | None = None) -> list[dict]:
                 continue
             m = _PROJECT_CELL.match(cell)
             if m:
-                project = CN_NUM[m.group(1)]
+                project = cn_value(m.group(1))
                 continue
             if cell in ("省级", "金华", "义乌"):
                 level = cell
@@ -220,7 +217,7 @@ def parse_annex3(text: str | None = None) -> list[dict]:
             mp = _PROJECT_CELL.match(cell.strip())
             if not mp:
                 raise ValueError(f"annex 3: bad project cell {cell!r}")
-            project = CN_NUM[mp.group(1)]
+            project = cn_value(mp.group(1))
         rows.append({"project_no": project, "seq": int(seq), "text_zh": body.strip()})
     return rows
 

@@ -17,6 +17,7 @@ decimals (three significant digits below 1); trailing zeros dropped. ``2000.0 �
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 
 from . import periods as _periods
@@ -51,6 +52,19 @@ def cn_number(n: int) -> str:
         tens, ones = divmod(n, 10)
         return CN_DIGITS[tens] + "十" + (CN_DIGITS[ones] if ones else "")
     return str(n)
+
+
+def cn_value(text: str) -> int:
+    """Chinese numerals back to a number (the inverse of :func:`cn_number`): 一 → 1, 十 → 10, 十一 → 11,
+    二十三 → 23; ValueError for anything else."""
+    t = str(text).strip()
+    digits = {c: i for i, c in enumerate(CN_DIGITS) if i}
+    if t and all(c in digits for c in t) and len(t) == 1:
+        return digits[t]
+    m = re.fullmatch(r"([二三四五六七八九])?十([一二三四五六七八九])?", t)
+    if m:
+        return (digits[m.group(1)] if m.group(1) else 1) * 10 + (digits[m.group(2)] if m.group(2) else 0)
+    raise ValueError(f"not a Chinese number 一 … 九十九: {text!r}")
 
 
 def number(v, digits: int | None = None) -> str:

@@ -147,6 +147,14 @@ def _region(df: pd.DataFrame, region: str) -> pd.DataFrame:
     return df[r == region]
 
 
+def project_count(region: str = DEFAULT_REGION) -> int:
+    """How many projects the region's plan description names (10 for 义乌)."""
+    try:
+        return plan.get(region).project_count
+    except plan.PlanError:   # an unknown region: say what the default region has
+        return plan.get().project_count
+
+
 def projects(region: str = DEFAULT_REGION) -> pd.DataFrame:
     df = _region(read_curated("projects.csv"), region)
     if not df.empty:
