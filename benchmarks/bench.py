@@ -298,7 +298,7 @@ def bench_ingest(work: Path, args) -> dict:
     env_for(work, data)
     from openpyxl import load_workbook
 
-    from shiwu_lib.returns import archive
+    from shiwu_lib.returns import intake
 
     def read_openpyxl():
         n = 0
@@ -323,8 +323,8 @@ def bench_ingest(work: Path, args) -> dict:
 
     when = dt.datetime(2026, 10, 31, 9, 0)
     dry = files[:100]
-    t_dry, rep_dry = timed(archive.ingest_files, dry, dry_run=True, today=INGEST_TODAY)
-    t_ing, rep = timed(archive.ingest_files, files, today=INGEST_TODAY, received_at=when, rebuild=False)
+    t_dry, rep_dry = timed(intake.ingest_files, dry, dry_run=True, today=INGEST_TODAY)
+    t_ing, rep = timed(intake.ingest_files, files, today=INGEST_TODAY, received_at=when, rebuild=False)
     accepted, rejected = len(rep.accepted), len(rep.rejected)
     first_error = next((str(e) for r in rep.rejected for e in r.errors), None)
     t_opx, cells = timed(read_openpyxl)

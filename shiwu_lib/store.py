@@ -1,9 +1,9 @@
-"""The DuckDB store: schema, atomic build-and-rename, read-only connections.
+"""The DuckDB store: read-only connections, the curated loader and the atomic build-and-rename.
 
-``build()`` writes a *new* file beside the published one, loads everything from ``data/``
-(curated plan tables, published actuals, archived department returns, and — unless turned off —
-the labelled demo returns), runs ``CHECKPOINT``, closes it and ``os.replace``-s it over the old
-file. A dashboard that has the old file open keeps reading the old data until it reconnects; it
+:func:`build_atomically` writes a *new* file beside the published one and lets the build's steps
+(:func:`shiwu_lib.build.run`: curated plan tables, published actuals, archived department returns,
+the labelled demo returns, the assessment) fill it, runs ``CHECKPOINT``, closes it and
+``os.replace``-s it over the old file. A dashboard that has the old file open keeps reading the old data until it reconnects; it
 never sees a half-built database (see shared/stack-notes.md on DuckDB locking).
 
 The build is deterministic: the same inputs give the same rows (the demo generator is seeded,
@@ -112,17 +112,3 @@ def build_atomically(db_path: str | os.PathLike | None, fill: Callable[[duckdb.D
             staging.unlink(missing_ok=True)
             raise
     return target
-
-
-def build(db_path: str | os.PathLike | None = None, demo: bool | None = None, verbose: bool = False) -> Path:
-    """Build the store from ``data/`` (the steps of :mod:`shiwu_lib.build`) and return its path.
-
-    Kept for callers of the first wave; new code calls :func:`shiwu_lib.build.run`.
-
-    >>> from shiwu_lib import store
-    >>> store.build(demo=False)          # doctest: +SKIP
-    PosixPath('.../data/shiwu.duckdb')
-    """
-    from . import build as build_steps   # the steps sit above the store: imported only when asked for
-
-    return build_steps.run(db_path, demo=demo, verbose=verbose)

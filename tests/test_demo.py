@@ -98,7 +98,7 @@ def test_a_real_return_replaces_its_demo_twin(tmp_path, monkeypatch):
     data = make_data_dir(tmp_path)
     set_env(monkeypatch, tmp_path, data, demo=True)
     monkeypatch.setenv("SHIWU_DEMO_UNTIL", UNTIL)
-    from shiwu_lib.returns.archive import ingest_files
+    from shiwu_lib.returns.intake import ingest_files
     from shiwu_lib.returns.template import write_template
 
     period = "2023Q2"

@@ -87,7 +87,7 @@ def test_an_eleventh_project_is_data_only(tmp_path, monkeypatch):
         assert len(county.ranking(as_of="2025Q4")) == 11
 
     # the return template and ingest of project 十一
-    from shiwu_lib.returns.archive import ingest_files
+    from shiwu_lib.returns.intake import ingest_files
     from shiwu_lib.returns.template import write_template
 
     blank = write_template(11, "2025Q2", tmp_path / "blank.xlsx", region=COUNTY, problems=[])
