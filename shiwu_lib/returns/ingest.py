@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import fmt
+from .. import fmt, store
 from . import common, layout
 from .common import DATA_SHEETS, SHEET_GUIDE, SHEET_IND, SHEET_META, SHEET_PROB, SHEET_TASK, parse_period
 
@@ -327,9 +327,7 @@ def reference_from_store(region: str = common.DEFAULT_REGION, db=None) -> dict[s
     if not path.exists():
         return {}
     try:
-        import duckdb
-
-        con = duckdb.connect(str(path), read_only=True)
+        con = store.connect(path, read_only=True)
     except Exception:  # noqa: BLE001 - locked or half-built store: no history check
         return {}
     try:
