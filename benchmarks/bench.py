@@ -142,6 +142,7 @@ def bench_build(work: Path, args) -> dict:
     t_csv = min(timed(floor_csv)[0] for _ in range(reps))
     t_df = min(timed(floor_df)[0] for _ in range(reps))
     # where the published step's time goes (the largest input step), profiled on its own
+    from shiwu_lib import metadata, plan
     from shiwu_lib.returns import published
 
     # on the first 100,000 rows: cProfile multiplies the step's time by ~2
@@ -149,7 +150,7 @@ def bench_build(work: Path, args) -> dict:
 
     def pub_step():
         c = duckdb.connect()
-        c.execute(store.sql_text("schema.sql"))
+        metadata.create_schema(c, plan.default_region())
         published.insert_df(c, "submissions", published.to_submissions(head))
         published.insert_df(c, "actuals", published.to_actuals(head))
         c.close()
@@ -314,7 +315,7 @@ def bench_ingest(work: Path, args) -> dict:
     env_for(work, data)
     from openpyxl import load_workbook
 
-    from shiwu_lib.returns import archive
+    from shiwu_lib.returns import intake
 
     def read_openpyxl():
         n = 0
@@ -339,8 +340,8 @@ def bench_ingest(work: Path, args) -> dict:
 
     when = dt.datetime(2026, 10, 31, 9, 0)
     dry = files[:100]
-    t_dry, rep_dry = timed(archive.ingest_files, dry, dry_run=True, today=INGEST_TODAY)
-    t_ing, rep = timed(archive.ingest_files, files, today=INGEST_TODAY, received_at=when, rebuild=False)
+    t_dry, rep_dry = timed(intake.ingest_files, dry, dry_run=True, today=INGEST_TODAY)
+    t_ing, rep = timed(intake.ingest_files, files, today=INGEST_TODAY, received_at=when, rebuild=False)
     accepted, rejected = len(rep.accepted), len(rep.rejected)
     first_error = next((str(e) for r in rep.rejected for e in r.errors), None)
     t_opx, cells = timed(read_openpyxl)

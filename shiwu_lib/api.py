@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import assessment, paths, plan, progress, store, units
+from . import assessment, paths, periods, plan, progress, store, units
 from .errors import (InputError, UnknownRegionError, UnknownTargetError, check_choice, check_date,
                      check_period_label, check_project_no, check_text)
 from .rules import load_rules
@@ -201,7 +201,6 @@ class Database:
                         "FROM targets WHERE region = ? AND project_no = ?) ORDER BY indicator_id",
                         [self.region, self.region, int(project_no)])
 
-    # ---- issue 11 (dashboards): the reviewed 核心指标 table ------------------------------------------
     CORE_INDICATOR_COLUMNS = ("project_no", "rank", "target_id", "indicator_id", "metric_zh", "reason_zh")
 
     def core_indicators(self, project_no: int | None = None) -> pd.DataFrame:
@@ -218,21 +217,10 @@ class Database:
         return self.sql(f"""SELECT c.project_no, c.rank, c.target_id, c.indicator_id, t.metric_zh, c.reason_zh
                             FROM core_indicators c LEFT JOIN targets t ON t.region = c.region AND t.target_id = c.target_id
                             WHERE {where} ORDER BY c.project_no, c.rank""", args)
-    # ---- end issue 11 ----
-
-    def core_indicator_ids(self) -> set[str] | None:
-        """Indicators flagged core (核心指标) by the catalog (a ``core``/``is_core`` column of
-        ``indicators``), or None when the catalog does not flag them."""
-        for c in ("core", "is_core"):
-            if self.assessor.has_column("indicators", c):
-                df = self.sql(f"SELECT indicator_id FROM indicators WHERE region = ? "
-                              f"AND coalesce(TRY_CAST({c} AS BOOLEAN), false)", [self.region])
-                return set(df["indicator_id"]) or None
-        return None
 
     def task_progress(self, project_no: int | None, period_label: str) -> pd.DataFrame:
         """Annex 4 (重点任务进度表) as it stood at ``period_label``: every key task with its latest row
-        (``project_no=None``: all projects, ordered by project; issue 12)."""
+        (``project_no=None``: all projects, ordered by project)."""
         project_no = self._project_no(project_no)
         period_label = check_period_label(period_label)
         return self.sql(
@@ -251,7 +239,7 @@ class Database:
 
     def problems(self, project_no: int | None, period_label: str) -> pd.DataFrame:
         """Annex 5 (问题销号进度表) as it stood at ``period_label``: the latest row per problem
-        (``project_no=None``: all projects, ordered by project; issue 12)."""
+        (``project_no=None``: all projects, ordered by project)."""
         project_no = self._project_no(project_no)
         period_label = check_period_label(period_label)
         return self.sql(
@@ -269,7 +257,6 @@ class Database:
 
         return missing_returns(self.con, period_label, region=self.region, today=today)
 
-    # == issue 12 (the meeting pack and the overview's pack download): public reads =============
     def late_returns(self, as_of=None, known_at=None) -> pd.DataFrame:
         """催报 of the report quarter of ``as_of`` (default: the latest report date) judged on ``known_at``
         (default :meth:`latest_known_at`): one row per project that has not returned all three tables.
@@ -283,7 +270,7 @@ class Database:
         as_of, known_at = check_date("as_of", as_of), check_date("known_at", known_at)
         d = as_date(as_of) if as_of is not None else self.latest_report_date()
         today = self._known(known_at)
-        label = f"{d.year}Q{(d.month - 1) // 3 + 1}"
+        label = periods.quarter_label(d)
         cols = ["project_no", "project", "lead_unit", "missing", "n_missing", "deadline", "overdue", "days_late"]
         rows = self.missing_returns(label, today=today)
         if rows.empty:
@@ -322,7 +309,6 @@ class Database:
                     ON r.submission_id = s.submission_id AND r.region = s.region
                WHERE s.region = ? AND s.source_type = 'published'
                ORDER BY s.received_at, s.title""", [self.region])
-    # == end of issue 12 reads ================================================================
 
     # -- the engine -------------------------------------------------------------------------
     # -- argument checks (shiwu_lib.errors: one line naming the input) ------------------------------

@@ -26,7 +26,7 @@ from functools import partial
 
 import pandas as pd
 
-from . import lights, plan, progress, units
+from . import lights, periods, plan, progress, units
 from .rules import Rules
 
 STATUS_COLUMNS = [
@@ -62,14 +62,12 @@ def as_date(value) -> date:
     if isinstance(value, pd.Timestamp):
         return value.date()
     s = str(value).strip()
-    if len(s) == 6 and s[:4].isdigit() and s[4] in "Qq" and s[5] in "1234":
-        return quarter_end(date(int(s[:4]), 3 * int(s[5]), 1))
+    if periods.is_quarter_label(s):
+        return periods.quarter_label_end(s)
     return date.fromisoformat(s[:10])
 
 
-def quarter_end(d: date) -> date:
-    q_month = ((d.month - 1) // 3 + 1) * 3
-    return (pd.Timestamp(year=d.year, month=q_month, day=1) + pd.offsets.MonthEnd(0)).date()
+quarter_end = periods.quarter_end
 
 
 def is_quarter_end(d: date) -> bool:

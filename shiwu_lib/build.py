@@ -7,10 +7,10 @@ description that does not parse, a store that disagrees with its metadata — le
 byte-identical and prints one line naming the file, row and problem.
 
     validate   data/curated/*.csv, data/curated/plans/*.toml, the plan text   catalog checks, plan facts
-    curated    data/curated/{projects,indicators,context_indicators,targets,key_tasks}.csv
+    curated    data/curated/{projects,indicators,context_indicators,targets,key_tasks,core_indicators}.csv
     published  data/curated/published_actuals.csv
     derived    data/curated/derivations.csv + the published rows               推算 values
-    sources    data/curated/sources.csv                                        reviewed publisher, title, date (issue 12)
+    sources    data/curated/sources.csv                                        reviewed publisher, title, date of each source
     returns    data/raw/returns/*                                              archived department workbooks
     demo       the seeded demo generator (unless --no-demo / SHIWU_DEMO=0)     示例数据
     views      shiwu_lib/sql/views.sql
@@ -77,22 +77,18 @@ def _derived(con, ctx: Context) -> str:
     return f"{derived.load(con)} values (推算)"
 
 
-# == issue 12 (the meeting pack's 数据说明): the reviewed source register ============================
+# the reviewed source register (the pack's 数据说明) ---------------------------------------------
 SOURCE_REGISTER_COLUMNS = ("region", "source_title", "source_address", "publisher_zh", "document_title",
                            "title_supplied", "published_on", "date_estimated", "grade", "original_zh", "cites_zh",
                            "language_zh", "review_zh")
 
 
 def _sources(con, ctx: Context) -> str:
-    """data/curated/sources.csv → ``source_register``: one reviewed row per published document (keyed by
-    the title and address published_actuals.csv records); a row naming no loaded document, or with
-    another grade than the document's, fails the build."""
+    """data/curated/sources.csv → ``source_register`` (its DDL from metadata.toml): one reviewed row per
+    published document (keyed by the title and address published_actuals.csv records); a row naming no
+    loaded document, or with another grade than the document's, fails the build."""
     from .returns.published import submission_id
 
-    con.execute("""CREATE TABLE source_register (
-        region VARCHAR, submission_id VARCHAR, source_title VARCHAR, source_address VARCHAR, publisher_zh VARCHAR,
-        document_title VARCHAR, title_supplied BOOLEAN, published_on DATE, date_estimated BOOLEAN, grade VARCHAR,
-        original_zh VARCHAR, cites_zh VARCHAR, language_zh VARCHAR, review_zh VARCHAR)""")
     f = paths.curated_dir() / "sources.csv"
     if not f.exists():
         return "no data/curated/sources.csv (every source 发布单位待核)"
@@ -126,7 +122,6 @@ def _sources(con, ctx: Context) -> str:
     finally:
         con.unregister("_shiwu_sources")
     return f"{len(reg)} reviewed sources"
-# == end of issue 12 ==============================================================================
 
 
 def _returns(con, ctx: Context) -> str:
@@ -235,10 +230,10 @@ def _metadata(con, ctx: Context) -> str:
 
 STEPS: tuple[Step, ...] = (
     Step("validate", "data/curated/*.csv, data/curated/plans/*.toml, data/raw/plan/*.txt", _validate),
-    Step("curated", "data/curated/{projects,indicators,context_indicators,targets,key_tasks}.csv", _curated),
+    Step("curated", "data/curated/{projects,indicators,context_indicators,targets,key_tasks,core_indicators}.csv", _curated),
     Step("published", "data/curated/published_actuals.csv", _published),
     Step("derived", "data/curated/derivations.csv + published rows", _derived),
-    Step("sources", "data/curated/sources.csv", _sources),               # issue 12: reviewed source register
+    Step("sources", "data/curated/sources.csv", _sources),
     Step("returns", "data/raw/returns/*", _returns),
     Step("demo", "the seeded demo generator (示例数据)", _demo),
     Step("views", "shiwu_lib/sql/views.sql", _views),
@@ -253,7 +248,7 @@ def run(db_path=None, demo: bool | None = None, verbose: bool = False) -> Path:
     ctx = Context(demo=store.demo_enabled(demo), region=plan.default_region(), rules=load_rules())
 
     def fill(con) -> None:
-        con.execute(store.sql_text("schema.sql"))
+        metadata.create_schema(con, ctx.region)
         for step in STEPS:
             t = time.perf_counter()
             summary = step.run(con, ctx)

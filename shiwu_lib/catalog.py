@@ -29,13 +29,13 @@ from typing import Iterable
 import pandas as pd
 
 from . import units as U
-from . import paths
+from . import metadata, paths, periods
+from .fmt import cn_value
 from .paths import curated_dir, plan_path
 
 __all__ = [
     "SECTIONS",
     "LEVELS",
-    "CN_NUM",
     "normalize",
     "plan_text",
     "quote_in_plan",
@@ -65,11 +65,7 @@ KINDS = ("level", "growth_rate", "share", "count", "cumulative_flow", "ratio")
 COMPARATORS = (">=", "<=", "=", "range")
 MEASURES = ("flow", "stock", "rate", "share")
 DIRECTIONS = ("higher", "lower")
-PERIOD_RE = re.compile(r"^(FY|Q1|H1|Q3|(\d{4})-(\d{4}))$")
 
-CN_DIGITS = "一二三四五六七八九十"
-#: 一 → 1 … 十 → 10 (project numbers)
-CN_NUM = {c: i + 1 for i, c in enumerate(CN_DIGITS)}
 
 _WS = re.compile(r"\s+")
 
@@ -134,7 +130,7 @@ def plan_sections(text: str | None = None) -> dict[tuple[int, str], str]:
     lines = _lines(text)
     annex1 = next(i for i, l in enumerate(lines) if l.strip() == "附件 1")
     body = lines[:annex1]
-    starts = [(i, CN_NUM[m.group(1)]) for i, l in enumerate(body) if (m := head.match(l))]
+    starts = [(i, cn_value(m.group(1))) for i, l in enumerate(body) if (m := head.match(l))]
     for k, (i, pno) in enumerate(starts):
         j = starts[k + 1][0] if k + 1 < len(starts) else len(body)
         block = "\n".join(body[i:j])
@@ -185,7 +181,7 @@ def parse_annex1(text: str | None = None) -> list[dict]:
                 continue
             m = _PROJECT_CELL.match(cell)
             if m:
-                project = CN_NUM[m.group(1)]
+                project = cn_value(m.group(1))
                 continue
             if cell in ("省级", "金华", "义乌"):
                 level = cell
@@ -221,7 +217,7 @@ def parse_annex3(text: str | None = None) -> list[dict]:
             mp = _PROJECT_CELL.match(cell.strip())
             if not mp:
                 raise ValueError(f"annex 3: bad project cell {cell!r}")
-            project = CN_NUM[mp.group(1)]
+            project = cn_value(mp.group(1))
         rows.append({"project_no": project, "seq": int(seq), "text_zh": body.strip()})
     return rows
 
@@ -290,72 +286,45 @@ def quote_has_value(quote: str, value: float, value_text: str | None = None) -> 
 # --------------------------------------------------------------------------- loading
 
 def _read_csv(name: str, folder: Path | None = None) -> pd.DataFrame:
+    """A curated CSV as text (for tables the store does not hold, e.g. target_exclusions.csv)."""
     path = (Path(folder) if folder else curated_dir()) / name
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    return df
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
 
 
-def _to_bool(s: pd.Series) -> pd.Series:
-    return s.map({"true": True, "false": False, "": False})
-
-
-def _to_float(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s.replace("", None), errors="coerce")
-
-
-def _to_int(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s.replace("", None), errors="coerce").astype("Int64")
+def _read_typed(table: str, name: str, folder: Path | None = None) -> pd.DataFrame:
+    """A curated CSV typed by its store table's description (the one typed reader, shiwu_lib.metadata)."""
+    return metadata.read_curated(table, (Path(folder) if folder else curated_dir()) / name)
 
 
 def load_projects(folder: Path | None = None) -> pd.DataFrame:
-    df = _read_csv("projects.csv", folder)
-    df["project_no"] = _to_int(df["project_no"])
-    return df
+    return _read_typed("projects", "projects.csv", folder)
 
 
 def load_indicators(folder: Path | None = None) -> pd.DataFrame:
-    df = _read_csv("indicators.csv", folder)
-    df["project_no"] = _to_int(df["project_no"])
-    df["seq"] = _to_int(df["seq"])
-    return df
+    return _read_typed("indicators", "indicators.csv", folder)
 
 
 def load_targets(folder: Path | None = None) -> pd.DataFrame:
-    df = _read_csv("targets.csv", folder)
-    for c in ("project_no", "start_year", "target_year"):
-        df[c] = _to_int(df[c])
-    for c in ("value", "value_base", "value_high"):
-        df[c] = _to_float(df[c])
-    for c in ("stretch", "cumulative"):
-        df[c + "_raw"] = df[c]
-        df[c] = _to_bool(df[c])
-    return df
+    return _read_typed("targets", "targets.csv", folder)
 
 
 def load_key_tasks(folder: Path | None = None) -> pd.DataFrame:
-    df = _read_csv("key_tasks.csv", folder)
-    for c in ("project_no", "seq", "year"):
-        df[c] = _to_int(df[c])
-    return df
+    return _read_typed("key_tasks", "key_tasks.csv", folder)
 
 
 def load_exclusions(folder: Path | None = None) -> pd.DataFrame:
     df = _read_csv("target_exclusions.csv", folder)
-    df["project_no"] = _to_int(df["project_no"])
+    df["project_no"] = pd.to_numeric(df["project_no"].replace("", None), errors="coerce").astype("Int64")
     return df
 
 
-# ---- core_indicators (核心指标; issue 11, owner: dashboards) ------------------------------------
+# ---- core_indicators (核心指标) ------------------------------------------------------------------
 CORE_INDICATORS_CSV = "core_indicators.csv"
 MIN_CORE_PER_PROJECT = 2   # the plan (表单管理): 各工程提出不少于2个具有义乌特色和辨识度的核心指标
 
 
 def load_core_indicators(folder: Path | None = None) -> pd.DataFrame:
-    df = _read_csv(CORE_INDICATORS_CSV, folder)
-    for c in ("project_no", "rank"):
-        if c in df.columns:
-            df[c] = _to_int(df[c])
-    return df
+    return _read_typed("core_indicators", CORE_INDICATORS_CSV, folder)
 
 
 def validate_core_indicators(C: pd.DataFrame, targets: pd.DataFrame, pnos: set) -> list[str]:
@@ -404,7 +373,7 @@ def load_all(folder: Path | None = None) -> dict[str, pd.DataFrame]:
         "targets": load_targets(folder),
         "key_tasks": load_key_tasks(folder),
         "exclusions": load_exclusions(folder),
-        **({"core_indicators": load_core_indicators(folder)}                         # issue 11: 核心指标
+        **({"core_indicators": load_core_indicators(folder)}
            if ((Path(folder) if folder else curated_dir()) / CORE_INDICATORS_CSV).exists() else {}),
     }
 
@@ -549,11 +518,12 @@ def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = N
             err.append(f"{w}: start_year/target_year missing")
             continue
         sy, ty = int(r.start_year), int(r.target_year)
-        m = PERIOD_RE.match(r.period or "")
-        if not m:
+        period = r.period or ""
+        span = periods.parse_span(period)
+        if period not in periods.CATALOG_TARGET_PERIODS and not (span and period == f"{span[0]}-{span[1]}"):
             err.append(f"{w}: bad period {r.period!r}")
-        elif m.group(2):
-            if (int(m.group(2)), int(m.group(3))) != (sy, ty) or sy >= ty:
+        elif span:
+            if span != (sy, ty) or sy >= ty:
                 err.append(f"{w}: period {r.period} does not match start/target year {sy}/{ty}")
         elif sy != ty:
             err.append(f"{w}: period {r.period} needs start_year == target_year")
@@ -655,7 +625,7 @@ def validate(tables: dict[str, pd.DataFrame] | None = None, text: str | None = N
             err.append(f"{w}: give a reason")
     if X.duplicated(["project_no", "section", "number_text"]).any():
         err.append("exclusions: duplicate rows")
-    if "core_indicators" in t:                                                        # issue 11: 核心指标
+    if "core_indicators" in t:
         err += validate_core_indicators(t["core_indicators"], T, pnos)
     return err
 

@@ -54,6 +54,17 @@ def _when(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{text!r}: {exc.expected}") from None
 
 
+def _project_numbers() -> range:
+    """1 … the largest project count of the plan descriptions (data/curated/plans/*.toml); when they
+    cannot be read, any number (the command itself then reports the broken description in one line)."""
+    try:
+        from . import plan
+
+        return range(1, max(p.project_count for p in plan.all_plans().values()) + 1)
+    except Exception:   # noqa: BLE001 - a broken description is reported by the command, not the parser
+        return range(1, 100)
+
+
 def _fmt_arg(p: argparse.ArgumentParser, default: str = "table") -> None:
     p.add_argument("--format", choices=["table", "csv", "json"], default=default, help="output format")
     p.add_argument("--out", default=None, help="write to this file instead of stdout")
@@ -84,12 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     c = ps["catalog"]
     c.add_argument("--format", choices=["summary", "csv", "json"], default="summary")
     c.add_argument("--out", default=None, help="write the export to this file")
-    c.add_argument("--project", type=int, choices=range(1, 11), metavar="N", default=None)
+    c.add_argument("--project", type=int, choices=_project_numbers(), metavar="N", default=None)
 
     for name in ("status", "midpoint", "ranking"):
         p = ps[name]
         _fmt_arg(p)
-        p.add_argument("--project", type=int, choices=range(1, 11), metavar="N", default=None)
+        p.add_argument("--project", type=int, choices=_project_numbers(), metavar="N", default=None)
         p.add_argument("--db", default=None)
     for name in ("status", "ranking"):
         ps[name].add_argument("--as-of", dest="as_of", type=_when, default=None,
@@ -101,10 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="vintage: data as known on this date (default: the newest value in the store)")
 
     t = ps["template"]
-    t.add_argument("--project", type=int, choices=range(1, 11), metavar="N", required=True)
+    t.add_argument("--project", type=int, choices=_project_numbers(), metavar="N", required=True)
     t.add_argument("--period", required=True, help="quarter, e.g. 2025Q2")
     t.add_argument("--out", required=True, help="workbook to write (.xlsx)")
-    t.add_argument("--region", default="义乌")
+    t.add_argument("--region", default=None, help="region (default: the plan description's default region)")
 
     i = ps["ingest"]
     i.add_argument("files", nargs="+", metavar="FILE")
@@ -117,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--as-of", dest="as_of", type=_when, default=None, help="report date YYYY-MM-DD or 2025Q4 (default: latest quarter end with data)")
     k.add_argument("--known-at", dest="known_at", type=_when, default=None, help="vintage (default: the newest value in the store)")
     k.add_argument("--out", default=None, help="output folder (default test-artifacts/pack-<date>)")
-    k.add_argument("--zip", dest="zip", action="store_true", help="also write <out>.zip of the folder's files (issue 12)")
+    k.add_argument("--zip", dest="zip", action="store_true", help="also write <out>.zip of the folder's files")
     u = ps["publish"]
     u.add_argument("--as-of", dest="as_of", type=_when, default=None, help="report date YYYY-MM-DD or 2025Q4 (default: the latest quarter with data)")
     u.add_argument("--out", default="site", help="output folder (default: site/)")

@@ -18,6 +18,8 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from . import periods
+
 __all__ = ["ShiwuError", "InputError", "UnknownTargetError", "UnknownRegionError",
            "check_date", "check_project_no", "check_choice", "check_period_label", "check_text"]
 
@@ -77,12 +79,11 @@ def check_date(name: str, value, allow_none: bool = True) -> date | None:
     if not isinstance(value, str):
         raise InputError(name, value, DATE_EXPECTED)
     s = value.strip()
-    if len(s) == 6 and s[:4].isdigit() and s[4] in "Qq":
-        if s[5] not in "1234":
-            raise InputError(name, value, "expected a quarter 2025Q1 … 2025Q4 (or a date YYYY-MM-DD)")
-        from .assessment import quarter_end
-
-        return quarter_end(date(int(s[:4]), 3 * int(s[5]), 1))
+    if periods.is_quarter_label(s):
+        try:
+            return periods.quarter_label_end(s)
+        except ValueError:
+            raise InputError(name, value, "expected a quarter 2025Q1 … 2025Q4 (or a date YYYY-MM-DD)") from None
     # YYYY-MM-DD, optionally followed by a time (2025-12-31T00:00, 2025-12-31 08:00:00)
     if len(s) >= 10 and s[4] == "-" and s[7] == "-" and (len(s) == 10 or s[10] in "T "):
         try:
@@ -131,8 +132,11 @@ def check_choice(name: str, value, choices) -> str:
 def check_period_label(value, name: str = "period_label") -> str:
     """A reporting quarter label such as 2025Q2."""
     s = str(value).strip() if isinstance(value, str) else ""
-    if len(s) == 6 and s[:4].isdigit() and s[4] in "Qq" and s[5] in "1234":
-        return s[:4] + "Q" + s[5]
+    if periods.is_quarter_label(s):
+        try:
+            return periods.quarter_label(periods.quarter_label_end(s))
+        except ValueError:
+            pass
     raise InputError(name, value, "expected a quarter label like 2025Q2")
 
 

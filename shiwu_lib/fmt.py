@@ -20,13 +20,13 @@ import math
 import re
 from datetime import date
 
+from . import periods as _periods
 from . import units as _units
 
 DASH = "—"            # the Chinese range dash: 2023—2027年
 MISSING = "—"         # shown for a missing value
 CN_DIGITS = "〇一二三四五六七八九十"
-QUARTER_ZH = {1: "一季度", 2: "二季度", 3: "三季度", 4: "四季度"}
-YTD_ZH = {1: "1-3月", 2: "1-6月", 3: "1-9月", 4: "1-12月"}
+QUARTER_ZH, YTD_ZH = _periods.QUARTER_ZH, _periods.YTD_ZH
 STATUS_ZH = {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "grey": "灰灯"}
 STATUS_MEANING_ZH = {"green": "正常推进", "yellow": "稍有滞后", "red": "明显滞后", "grey": "暂无数据"}
 COMPARATOR_SUFFIX = {">=": "以上", "<=": "以内", "=": "左右"}
@@ -52,6 +52,19 @@ def cn_number(n: int) -> str:
         tens, ones = divmod(n, 10)
         return CN_DIGITS[tens] + "十" + (CN_DIGITS[ones] if ones else "")
     return str(n)
+
+
+def cn_value(text: str) -> int:
+    """Chinese numerals back to a number (the inverse of :func:`cn_number`): 一 → 1, 十 → 10, 十一 → 11,
+    二十三 → 23; ValueError for anything else."""
+    t = str(text).strip()
+    digits = {c: i for i, c in enumerate(CN_DIGITS) if i}
+    if t and all(c in digits for c in t) and len(t) == 1:
+        return digits[t]
+    m = re.fullmatch(r"([二三四五六七八九])?十([一二三四五六七八九])?", t)
+    if m:
+        return (digits[m.group(1)] if m.group(1) else 1) * 10 + (digits[m.group(2)] if m.group(2) else 0)
+    raise ValueError(f"not a Chinese number 一 … 九十九: {text!r}")
 
 
 def number(v, digits: int | None = None) -> str:
@@ -142,9 +155,9 @@ def span_zh(period: str, target_year: int | None = None) -> str:
     """A target's period: ``'2023-2027' → '2023—2027年'``, ``'FY'`` (2023) ``→ '2023年'``,
     ``'Q1' → '2023年一季度'``, ``'H1' → '2023年上半年'``."""
     p = str(period or "").strip().upper()
-    m = re.match(r"^(\d{4})\s*[-–—~至]\s*(\d{4})$", p)
-    if m:
-        return f"{m.group(1)}{DASH}{m.group(2)}年"
+    span = _periods.parse_span(p)
+    if span:
+        return f"{span[0]}{DASH}{span[1]}年"
     y = f"{target_year}年" if target_year else ""
     if p in ("FY", "Q4"):
         return y or "全年"
@@ -153,12 +166,12 @@ def span_zh(period: str, target_year: int | None = None) -> str:
 
 def quarter_zh(d: date) -> str:
     """``date(2025, 6, 30) → '2025年二季度'``."""
-    return f"{d.year}年{QUARTER_ZH[(d.month - 1) // 3 + 1]}"
+    return _periods.quarter_zh(d)
 
 
 def quarter_label(d: date) -> str:
     """``date(2025, 6, 30) → '2025Q2'`` (the period label of returns)."""
-    return f"{d.year}Q{(d.month - 1) // 3 + 1}"
+    return _periods.quarter_label(d)
 
 
 def date_zh(d) -> str:
@@ -178,21 +191,7 @@ def period_label_zh(label, ytd: bool = True) -> str:
     ``'2025年二季度'``, ``'2025Q4'`` YTD → ``'2025年'``, ``'2025M05'`` YTD → ``'2025年1-5月'``."""
     if label is None or (isinstance(label, float) and math.isnan(label)):
         return MISSING
-    s = str(label)
-    m = re.match(r"^(\d{4})(?:([QM])(\d{1,2}))?$", s)
-    if not m:
-        return s
-    y, f, n = m.group(1), m.group(2), m.group(3)
-    if not f:
-        return f"{y}年"
-    n = int(n)
-    if f == "Q":
-        if ytd:
-            return f"{y}年" if n == 4 else f"{y}年{YTD_ZH[n]}"
-        return f"{y}年{QUARTER_ZH[n]}"
-    if ytd and n > 1:
-        return f"{y}年1-{n}月"
-    return f"{y}年{n}月"
+    return _periods.label_zh(label, ytd)
 
 
 def status_zh(status: str | None) -> str:

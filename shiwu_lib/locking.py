@@ -6,15 +6,15 @@
   ``timeout`` seconds, raises :class:`WriterBusy` with one line. The lock is an ``flock`` on an open
   file: the kernel releases it when its holder dies, even by ``kill -9``, so a crash never leaves
   a lock that must be removed by hand. It is re-entrant within one process (ingest holds it and
-  calls ``store.build``, which may take it again). Readers (dashboards, ``shiwu status``) never take
+  calls ``build.run``, which may take it again). Readers (dashboards, ``shiwu status``) never take
   it: they open the published file read-only, which the build replaces atomically.
 * :func:`clean_stale_staging` — removes ``<db>.building-<pid>`` (and ``.wal``) files left by builds
   whose process no longer exists.
-* :func:`store_state` / :func:`ensure_current` — the crash check: the store records the sha256 of
+* :func:`store_state` — the crash check (repaired by :func:`shiwu_lib.returns.intake.ensure_current`): the store records the sha256 of
   its inputs (``build_info.inputs_sha256``, ``store._input_fingerprint``: curated CSVs + archived
   returns). If the archive holds something the store was not built from (an ingest killed after
   its archive entry was committed, or a build killed before it published), the two differ:
-  ``ensure_current`` rebuilds (under the lock), or reports it in one line.
+  ``intake.ensure_current`` rebuilds (under the lock), or reports it in one line.
 
 Standard library only (``fcntl`` on POSIX, ``msvcrt`` on Windows): no extra dependency.
 """
@@ -276,35 +276,3 @@ def store_state(db_path: str | os.PathLike | None = None, build_info: dict | Non
         return StoreState(False, target, f"the store {target.name} was not built from the data as it is now "
                                          f"(an interrupted ingest or build, or changed data): it must be rebuilt", demo)
     return StoreState(True, target, "", demo)
-
-
-def ensure_current(db_path: str | os.PathLike | None = None, *, repair: bool = True, demo: bool | None = None,
-                   wait: bool = True, timeout: float | None = None,
-                   on_wait: Callable[[str], None] | None = None,
-                   log: Callable[[str], None] | None = None) -> StoreState:
-    """Detect a crashed writer's state and repair it.
-
-    Takes the writer lock, removes leftovers (archive ``.part`` files, uncommitted workbooks,
-    staging files of dead builds), and when the store does not match the archive rebuilds it
-    (``repair=True``; with the demo setting the existing store was built with unless ``demo`` is
-    given). With ``repair=False`` only reports (nothing is changed and no lock is taken).
-    Returns the state *before* the repair; ``log`` receives one line when something was done.
-    """
-    target = Path(db_path) if db_path else paths.db_path()
-    if not repair:
-        return store_state(target)
-    with writer_lock(target, wait=wait, timeout=timeout, on_wait=on_wait):
-        left = clean_archive_leftovers()
-        staged = clean_stale_staging(target)
-        st = store_state(target)
-        if not st.current:
-            from . import store
-
-            use_demo = demo if demo is not None else st.demo_loaded
-            store.build(target, demo=use_demo)
-            if log:
-                log(f"recovered: {st.reason}; rebuilt {target}"
-                    + (f" (removed {len(left) + len(staged)} leftover file(s))" if left or staged else ""))
-        elif (left or staged) and log:
-            log(f"removed {len(left) + len(staged)} leftover file(s) of an interrupted writer")
-        return st

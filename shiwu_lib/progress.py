@@ -118,7 +118,6 @@ from __future__ import annotations
 
 import calendar
 import math
-import re
 from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
 from typing import Any, Iterable, Sequence
@@ -126,6 +125,7 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from . import fmt as _fmt
+from . import periods
 from .rules import GREEN, GREY, RED, YELLOW, Rules, load_rules
 
 KINDS = ("cumulative_flow", "level", "count", "share", "ratio", "growth_rate")
@@ -134,10 +134,8 @@ COMPARATORS = (">=", "<=", "=", "range")
 MEASURES = ("flow", "stock", "rate", "share")
 PCT = 100.0  # rates and shares are in percent
 
-_PERIOD_END = {"Q1": (3, 31), "H1": (6, 30), "Q2": (6, 30), "Q3": (9, 30), "Q4": (12, 31), "FY": (12, 31)}
+_PERIOD_END = periods.TARGET_PERIOD_END
 _PERIOD_ZH = {"Q1": "一季度", "H1": "上半年", "Q2": "上半年", "Q3": "前三季度", "Q4": "全年", "FY": "全年"}
-_SPAN_RE = re.compile(r"^\s*(\d{4})\s*[-–—~至]\s*(\d{4})\s*$")
-_LABEL_RE = re.compile(r"^\s*(\d{4})\s*(?:([QqMmHh])\s*(\d{1,2}))?\s*$")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -281,12 +279,7 @@ def _to_date(d: Any) -> date:
 def window_end(period: str, target_year: int) -> date:
     """The last day of a target window: FY/Q4 → 31 Dec, Q1 → 31 Mar, H1/Q2 → 30 Jun, Q3 → 30 Sep of
     ``target_year``; a span 'YYYY-YYYY' → 31 Dec of its last year."""
-    p = str(period or "").strip().upper()
-    if p in _PERIOD_END:
-        m, d = _PERIOD_END[p]
-        return date(int(target_year), m, d)
-    match = _SPAN_RE.match(p)
-    return date(int(match.group(2)) if match else int(target_year), 12, 31)
+    return periods.target_period_end(period, target_year)
 
 
 def _period_key(spec: TargetSpec) -> str:
@@ -305,9 +298,9 @@ def target_window(spec: TargetSpec) -> tuple[date, date]:
     if p in _PERIOD_END:
         m, d = _PERIOD_END[p]
         return date(spec.target_year, 1, 1), date(spec.target_year, m, d)
-    match = _SPAN_RE.match(p)
-    if match:
-        y1, y2 = int(match.group(1)), int(match.group(2))
+    span = periods.parse_span(p)
+    if span:
+        y1, y2 = span
         if y2 < y1:
             raise ValueError(f"{spec.target_id}: span {spec.period!r} runs backwards")
         return date(y1, 1, 1), date(y2, 12, 31)
@@ -376,8 +369,8 @@ def _latest(obs: Sequence[Observation]) -> Observation:
 def _sub_key(o: Observation, measure: str) -> str:
     if is_full_year(o, measure):
         return "FY"
-    m = _LABEL_RE.match(str(o.period_label))
-    tail = (m.group(2).upper() + str(int(m.group(3)))) if m and m.group(2) else str(o.period_end)[5:]
+    p = periods.read(o.period_label)
+    tail = f"{p.freq}{p.sub}" if p and p.freq != "Y" else str(o.period_end)[5:]
     return tail + ("ytd" if o.ytd else "")
 
 
@@ -398,23 +391,7 @@ def growth_from_levels(observations: Iterable[Observation], measure: str = "flow
 
 def period_zh(o: Observation) -> str:
     """'2025' -> 2025年; '2025Q2' YTD -> 2025年1-6月 (else 2025年二季度); '2025M05' YTD -> 2025年1-5月."""
-    m = _LABEL_RE.match(str(o.period_label))
-    if not m:
-        return str(o.period_label)
-    y, f, n = m.group(1), (m.group(2) or "").upper(), m.group(3)
-    if not f:
-        return f"{y}年"
-    n = int(n)
-    if f == "Q":
-        last = 3 * n
-        if o.ytd:
-            return f"{y}年" if last == 12 else f"{y}年1-{last}月"
-        return f"{y}年{'一二三四'[n - 1]}季度"
-    if f == "H":
-        return (f"{y}年" if n == 2 else f"{y}年1-6月") if o.ytd else f"{y}年{'上下'[n - 1]}半年"
-    if o.ytd and n > 1:
-        return f"{y}年1-{n}月"
-    return f"{y}年{n}月"
+    return periods.label_zh(o.period_label, o.ytd)
 
 
 # ----------------------------------------------------------------------------------------------

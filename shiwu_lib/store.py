@@ -1,9 +1,9 @@
-"""The DuckDB store: schema, atomic build-and-rename, read-only connections.
+"""The DuckDB store: read-only connections, the curated loader and the atomic build-and-rename.
 
-``build()`` writes a *new* file beside the published one, loads everything from ``data/``
-(curated plan tables, published actuals, archived department returns, and — unless turned off —
-the labelled demo returns), runs ``CHECKPOINT``, closes it and ``os.replace``-s it over the old
-file. A dashboard that has the old file open keeps reading the old data until it reconnects; it
+:func:`build_atomically` writes a *new* file beside the published one and lets the build's steps
+(:func:`shiwu_lib.build.run`: curated plan tables, published actuals, archived department returns,
+the labelled demo returns, the assessment) fill it, runs ``CHECKPOINT``, closes it and
+``os.replace``-s it over the old file. A dashboard that has the old file open keeps reading the old data until it reconnects; it
 never sees a half-built database (see shared/stack-notes.md on DuckDB locking).
 
 The build is deterministic: the same inputs give the same rows (the demo generator is seeded,
@@ -21,9 +21,8 @@ from typing import Callable
 
 import duckdb
 
-from . import locking, paths
+from . import locking, metadata, paths, plan
 
-DEFAULT_REGION = "义乌"   # the curated CSVs' fallback region; the plan description names it (plan.py)
 # Per-connection limits: a dashboard kernel must not take 80% of RAM and all cores.
 CONNECTION_CONFIG = {"memory_limit": "512MB", "threads": 2}
 
@@ -31,7 +30,7 @@ CURATED_TABLES = ("projects.csv", "indicators.csv", "targets.csv", "key_tasks.cs
 
 
 def sql_text(name: str) -> str:
-    """The text of ``shiwu_lib/sql/<name>`` (schema.sql, views.sql)."""
+    """The text of ``shiwu_lib/sql/<name>`` (views.sql)."""
     return resources.files("shiwu_lib").joinpath("sql", name).read_text(encoding="utf-8")
 
 
@@ -50,29 +49,17 @@ def connect(db_path: str | os.PathLike | None = None, read_only: bool = True) ->
     return duckdb.connect(str(path), read_only=read_only, config=dict(CONNECTION_CONFIG))
 
 
-def _split_list(col: str) -> str:
-    """SQL expression: a ';'-separated cell -> VARCHAR[] (empty -> empty list)."""
-    return f"list_filter(list_transform(string_split(coalesce({col}, ''), ';'), lambda x: trim(x)), lambda x: x <> '')"
-
-
-def _bool(col: str) -> str:
-    return f"coalesce(lower(trim({col})) IN ('true', '1', 'yes', 'y', '是'), false)"
-
-
-def _read(path: Path) -> str:
-    return f"read_csv('{path.as_posix()}', header=true, all_varchar=true, delim=',', quote='\"')"
-
-
 def load_curated(con: duckdb.DuckDBPyConnection, curated: Path | None = None) -> None:
-    """Load the reviewed plan tables (projects, units, indicators, targets, key tasks)."""
+    """Load the reviewed plan tables (projects, indicators, targets, key tasks) from the curated CSVs
+    their description names (metadata.toml ``curated``), each cell cast by its column's type; then
+    derive ``units`` (lead and responsible units of each project)."""
     cur = curated or paths.curated_dir()
-    region = f"coalesce(nullif(trim(region), ''), '{DEFAULT_REGION}')"
-    con.execute(f"""
-        INSERT INTO projects
-        SELECT {region}, CAST(project_no AS INTEGER), name_zh, short_zh, name_en,
-               {_split_list('convenors')}, lead_unit, {_split_list('responsible_units')}, quote
-        FROM {_read(cur / 'projects.csv')}
-        ORDER BY 2""")
+    region = plan.default_region()
+    for t in metadata.tables().values():
+        for name in t.curated:
+            if (cur / name).exists() or name == t.curated[0]:
+                metadata.insert_curated(con, t.name, cur / name, region,
+                                        order_by=", ".join(f'"{k}"' for k in t.primary_key) or None)
     con.execute("""
         INSERT INTO units
         SELECT DISTINCT region, unit_name, project_no, role FROM (
@@ -80,42 +67,9 @@ def load_curated(con: duckdb.DuckDBPyConnection, curated: Path | None = None) ->
             UNION ALL
             SELECT region, unnest(responsible_units), project_no, 'responsible' FROM projects)
         ORDER BY 1, 2, 3, 4""")
-    indicator_files = [cur / "indicators.csv"] + ([cur / "context_indicators.csv"] if (cur / "context_indicators.csv").exists() else [])
-    for f in indicator_files:
-        con.execute(f"""
-            INSERT INTO indicators
-            SELECT {region}, indicator_id, TRY_CAST(nullif(project_no, '') AS INTEGER), level,
-                   TRY_CAST(nullif(seq, '') AS INTEGER), name_zh, name_en, nullif(unit, ''),
-                   nullif(direction, ''), nullif(measure, ''), nullif(source, ''), quote
-            FROM {_read(f)}
-            ORDER BY indicator_id""")
-    con.execute(f"""
-        INSERT INTO targets
-        SELECT {region}, target_id, CAST(project_no AS INTEGER), nullif(indicator_id, ''), metric_zh, metric_en,
-               section, CAST(start_year AS INTEGER), CAST(target_year AS INTEGER), period,
-               CAST(value AS DOUBLE), unit, CAST(value_base AS DOUBLE), base_unit, comparator,
-               TRY_CAST(nullif(value_high, '') AS DOUBLE), {_bool('stretch')}, nullif(firm_target_id, ''),
-               {_bool('cumulative')}, kind, quote, nullif(note, '')
-        FROM {_read(cur / 'targets.csv')}
-        ORDER BY target_id""")
-    con.execute(f"""
-        INSERT INTO key_tasks
-        SELECT {region}, task_id, CAST(project_no AS INTEGER), CAST(seq AS INTEGER), CAST(year AS INTEGER),
-               text_zh, {_split_list('target_ids')}
-        FROM {_read(cur / 'key_tasks.csv')}
-        ORDER BY task_id""")
-    # ---- core_indicators (核心指标; issue 11, owner: dashboards) — created here, not in schema.sql ----
-    core = cur / "core_indicators.csv"
-    con.execute("""CREATE TABLE IF NOT EXISTS core_indicators (region VARCHAR, project_no INTEGER, target_id VARCHAR,
-                   indicator_id VARCHAR, rank INTEGER, reason_zh VARCHAR)""")
-    if core.exists():
-        c_region = region.replace("trim(region)", "trim(c.region)")
-        con.execute(f"""
-            INSERT INTO core_indicators
-            SELECT {c_region}, CAST(c.project_no AS INTEGER), c.target_id, t.indicator_id, CAST(c.rank AS INTEGER), c.reason_zh
-            FROM {_read(core)} c LEFT JOIN targets t ON t.target_id = c.target_id AND t.region = {c_region}
-            ORDER BY 2, 5""")
-    # ---- end core_indicators ----
+    # 核心指标 rows name a target; their indicator is the target's (one fact, written once)
+    con.execute("""UPDATE core_indicators c SET indicator_id = t.indicator_id FROM targets t
+                   WHERE t.region = c.region AND t.target_id = c.target_id""")
 
 
 def input_fingerprint() -> str:
@@ -242,17 +196,3 @@ def build_atomically(db_path: str | os.PathLike | None, fill: Callable[[duckdb.D
             staging.unlink(missing_ok=True)
             raise
     return target
-
-
-def build(db_path: str | os.PathLike | None = None, demo: bool | None = None, verbose: bool = False) -> Path:
-    """Build the store from ``data/`` (the steps of :mod:`shiwu_lib.build`) and return its path.
-
-    Kept for callers of the first wave; new code calls :func:`shiwu_lib.build.run`.
-
-    >>> from shiwu_lib import store
-    >>> store.build(demo=False)          # doctest: +SKIP
-    PosixPath('.../data/shiwu.duckdb')
-    """
-    from . import build as build_steps   # the steps sit above the store: imported only when asked for
-
-    return build_steps.run(db_path, demo=demo, verbose=verbose)

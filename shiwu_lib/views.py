@@ -22,8 +22,8 @@ from .dashboards.page import Page, figure_bundle, open_db, warm_up  # noqa: F401
 from .report import (  # noqa: F401
     BEHIND_QUORUM, CONTACT, FINAL, GREEN, GREY, KIND_ORDER, LIGHTS, MID, MID_SHARE, PLAN, PROJECT_LIGHT_RULE_ZH, RED,
     RED_QUORUM, SECTION_ORDER, STATUS_COLOURS, TASK_STATUS_COLOURS, YELLOW, actual_text, chart_indicators,
-    choose_headline, core_indicator_ids, data_known_at, default_report_date, demo_loaded, earliest_data_quarter,
-    firm_in_play, gap_share, headline_kind_rank, in_play_mask, indicator_chart_data, is_span, late_returns,
+    choose_headline, core_indicators, data_known_at, default_report_date, demo_loaded, earliest_data_quarter,
+    firm_in_play, gap_share, in_play_mask, indicator_chart_data, is_span, late_returns,
     light_counts, midpoint_with_demo, overview_frame, problems_frame, project_label, project_light, project_option,
     rank_change_text, ranking_frame, report_date_options, short_label, span_start, target_label, tasks_frame,
     time_progress_text,

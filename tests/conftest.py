@@ -56,12 +56,12 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def built_db(tmp_path_factory) -> Path:
     """Build the store once from the repository data (published + demo) and point SHIWU_DB at it."""
-    from shiwu_lib import store
+    from shiwu_lib import build
 
     db = tmp_path_factory.mktemp("store") / "shiwu.duckdb"
     old = {k: os.environ.get(k) for k in ("SHIWU_DB", "SHIWU_DEMO_UNTIL")}
     os.environ["SHIWU_DEMO_UNTIL"] = DEMO_UNTIL
-    store.build(db, demo=True)
+    build.run(db, demo=True)
     os.environ["SHIWU_DB"] = str(db)
     yield db
     for k, v in old.items():

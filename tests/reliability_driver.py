@@ -39,7 +39,7 @@ def die() -> None:
 
 
 def install(point: str) -> None:
-    from shiwu_lib import locking, store
+    from shiwu_lib import build, locking, store
     from shiwu_lib.returns import archive
 
     if point == "locked":
@@ -85,7 +85,7 @@ def install(point: str) -> None:
         def build_dies(*a, **k):
             die()
 
-        store.build = build_dies
+        build.run = build_dies     # the rebuild after the archive entry is committed
     elif point == "staging":
         real_curated = store.load_curated
 
@@ -94,13 +94,8 @@ def install(point: str) -> None:
             die()
 
         store.load_curated = curated_then_die
-        try:  # the build steps may call it through their own module
-            from shiwu_lib import build as steps
-
-            if hasattr(steps, "load_curated"):
-                steps.load_curated = curated_then_die
-        except ImportError:
-            pass
+        if hasattr(build, "load_curated"):   # the build steps may call it through their own module
+            build.load_curated = curated_then_die
     elif point != "none":
         raise SystemExit(f"unknown point {point}")
 

@@ -76,10 +76,10 @@ def add_published(data: Path, indicator_id: str, period_label: str, value: float
 
 
 def build_store(demo: bool = False) -> Path:
-    """The store built by the lead engineer's ``store.build`` (atomic build-and-rename)."""
-    from shiwu_lib import store
+    """The store built by the lead engineer's ``build.run`` (atomic build-and-rename)."""
+    from shiwu_lib import build
 
-    return store.build(demo=demo)
+    return build.run(demo=demo)
 
 
 def connect(path=None):

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import shiwu_lib as sw
-from shiwu_lib import store
+from shiwu_lib import build
 
 REQUIRED = ["project_no", "target_id", "metric_zh", "target_year", "target_value", "unit", "latest_actual",
             "latest_period", "time_progress", "completion", "status", "reason"]
@@ -23,7 +23,7 @@ REQUIRED = ["project_no", "target_id", "metric_zh", "target_year", "target_value
 @pytest.fixture
 def hand_db(tmp_path):
     """Targets from the catalog, no demo; actuals inserted by hand for 重大项目投资 (2000亿元, 2023–2027)."""
-    db = store.build(tmp_path / "hand.duckdb", demo=False)
+    db = build.run(tmp_path / "hand.duckdb", demo=False)
     con = duckdb.connect(str(db))
     tid, ind = con.execute("""
         SELECT target_id, indicator_id FROM targets

@@ -86,3 +86,41 @@ def test_demo(tmp_path, monkeypatch):
                               WHERE indicator_id = 'p01_fai' AND period_label = '2022'""").fetchone() == (1021.6, "published")
     finally:
         con.close()
+
+
+def test_a_real_return_replaces_its_demo_twin(tmp_path, monkeypatch):
+    """A department's workbook for (project 1, 2023Q2) is loaded; the demo workbook of that pair is not,
+    so the demo can neither hide nor outdate the real values; other pairs keep their demo rows."""
+    import datetime as dt
+
+    from returns_helpers import fill
+
+    data = make_data_dir(tmp_path)
+    set_env(monkeypatch, tmp_path, data, demo=True)
+    monkeypatch.setenv("SHIWU_DEMO_UNTIL", UNTIL)
+    from shiwu_lib.returns.intake import ingest_files
+    from shiwu_lib.returns.template import write_template
+
+    period = "2023Q2"
+    build_store(demo=True)
+    blank = write_template(1, period, tmp_path / "blank.xlsx", problems=[])
+    real = fill(blank, tmp_path / "in" / f"扩投资_{period}.xlsx", period, ind={"p01_fai": {"actual": 333.3}})
+    # received long before the demo's own simulated date for the same quarter would be
+    rep = ingest_files([real], received_at=dt.datetime(2023, 7, 1, 9, 0), today=dt.date(2023, 7, 1))
+    assert rep.exit_code == 0, rep.lines()
+    con = connect()
+    try:
+        kinds = con.execute("""SELECT DISTINCT source_type FROM submissions
+                               WHERE project_no = 1 AND period_label = ?""", [period]).fetchall()
+        assert kinds == [("return",)]
+        assert con.execute("""SELECT value, source_type FROM latest_actuals
+                              WHERE indicator_id = 'p01_fai' AND period_label = ?""", [period]).fetchall() == [(333.3, "return")]
+        sheets = con.execute("""SELECT DISTINCT s.source_type FROM return_sheets r JOIN submissions s USING (submission_id)
+                                WHERE r.project_no = 1 AND r.period_label = ?""", [period]).fetchall()
+        assert sheets == [("return",)]
+        # every other (project, quarter) still has its demo workbook
+        demo_pairs = set(con.execute("SELECT project_no, period_label FROM submissions WHERE source_type = 'demo'").fetchall())
+        assert (1, "2023Q1") in demo_pairs and (1, "2023Q3") in demo_pairs and (2, period) in demo_pairs
+        assert (1, period) not in demo_pairs
+    finally:
+        con.close()

@@ -146,7 +146,7 @@ def hostile_cases(good: Path, tmp: Path) -> dict:
 
 
 def test_each_hostile_kind_is_refused_fast_with_its_message_and_nothing_changes(world, tmp_path):
-    from shiwu_lib.returns.archive import ingest_files
+    from shiwu_lib.returns.intake import ingest_files
     from shiwu_lib.returns.ingest import ERROR_KINDS
 
     cases = hostile_cases(world["good"], tmp_path)

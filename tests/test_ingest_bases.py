@@ -34,7 +34,7 @@ def _bases(con):
 
 
 def _ingest(path, received, today):
-    from shiwu_lib.returns.archive import ingest_files
+    from shiwu_lib.returns.intake import ingest_files
 
     rep = ingest_files([path], received_at=received, today=today)
     assert rep.exit_code == 0, "\n".join(rep.lines())

@@ -547,7 +547,7 @@ CASES = {name[2:]: fn for name, fn in sorted(globals().items()) if name.startswi
 
 
 def _ingest(path):
-    from shiwu_lib.returns.archive import ingest_files
+    from shiwu_lib.returns.intake import ingest_files
 
     return ingest_files([path], received_at=dt.datetime(2025, 7, 8, 9, 0), today=TODAY)
 
@@ -611,7 +611,7 @@ def test_several_value_errors_in_one_sheet(world, tmp_path):
 
 def test_confirmed_unusual_value_is_accepted(world, tmp_path):
     path = make(world, tmp_path, ind={"p01_fai_growth": {"actual": 150, "confirm": "是", "remark": "基数低，重大项目集中开工"}})
-    from shiwu_lib.returns.archive import ingest_files
+    from shiwu_lib.returns.intake import ingest_files
 
     report = ingest_files([path], dry_run=True, today=TODAY)
     assert report.exit_code == 0 and report.results[0].status == "valid (dry run)"

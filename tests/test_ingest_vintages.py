@@ -14,7 +14,8 @@ def test_vintages(tmp_path, monkeypatch):
     data = make_data_dir(tmp_path)
     set_env(monkeypatch, tmp_path, data)
     from shiwu_lib import paths
-    from shiwu_lib.returns.archive import archived, ingest_files
+    from shiwu_lib.returns.archive import archived
+    from shiwu_lib.returns.intake import ingest_files
     from shiwu_lib.returns.template import write_template
 
     build_store(demo=False)

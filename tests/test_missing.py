@@ -13,7 +13,7 @@ PERIOD = "2025Q2"
 def test_missing_returns(tmp_path, monkeypatch, capsys):
     data = make_data_dir(tmp_path)
     set_env(monkeypatch, tmp_path, data)
-    from shiwu_lib.returns.archive import ingest_files
+    from shiwu_lib.returns.intake import ingest_files
     from shiwu_lib.returns.cli import cli_missing
     from shiwu_lib.returns.missing import missing_returns
     from shiwu_lib.returns.template import write_template

@@ -57,7 +57,7 @@ def engine(db):
     mp = db.midpoint_check(as_of=known)
     return {"known": known, "st": st, "play": play, "rank": rank, "lights": lights, "mp": mp,
             "projects": db.projects().set_index("project_no"), "ranking": db.ranking(as_of=AS_OF, known_at=known),
-            "core": views.core_indicator_ids(db)}
+            "core": views.core_indicators(db)}
 
 
 @pytest.fixture(scope="module")
@@ -296,7 +296,7 @@ def test_briefing_numbers_equal_engine(pack, engine, db):
     ok, behind = int((t27["on_track"] == True).sum()), int((t27["on_track"] == False).sum())  # noqa: E712
     assert m and _ints(m) == [len(t25), met, missed, len(t25) - met - missed, len(t27), ok, behind]
 
-    core = views.core_indicator_ids(db)
+    core = views.core_indicators(db)
     paras = re.findall(r"^\*\*（(.)）(.+?)\*\*（牵头单位：(.+?)；工程总灯：(.灯)；(.+)$", md, flags=re.M)
     assert len(paras) == 10
     for cn, name, lead, light, rest in paras:

@@ -3,7 +3,7 @@
 Commands run in fresh processes forked by ``tests/reliability_driver.py --serve`` (imports paid
 once), which SIGKILL themselves at named points of an ingest or a build, or are killed by the
 driver after a delay. After each kill the *next* command (``shiwu ingest``, ``shiwu build`` or
-``locking.ensure_current`` — what ``sw.open()`` would call) must leave the archive and the store
+``intake.ensure_current`` — what ``sw.open()`` would call) must leave the archive and the store
 in agreement: every committed archive entry is in the store, nothing else is, the store's input
 fingerprint matches the data directory, and no ``.part`` / orphan / staging file is left.
 """
@@ -124,6 +124,7 @@ KILLS = [
 
 def test_kill_ingest_and_build_at_many_points_then_the_next_command_repairs(world):
     from shiwu_lib import cli, locking
+    from shiwu_lib.returns import intake
     from shiwu_lib.returns.archive import is_archived
     from shiwu_lib.returns.common import sha256_file
 
@@ -148,7 +149,7 @@ def test_kill_ingest_and_build_at_many_points_then_the_next_command_repairs(worl
             assert leftovers(db), f"{point}: expected a half-written archive entry"
         if nxt == "ensure_current":
             before = locking.store_state(db)
-            locking.ensure_current(db)
+            intake.ensure_current(db)
             assert before.current == (point in ("locked", "published")), point  # leftovers count as a change
         elif nxt == "ingest the same file":
             rc, out, err = ingest_in_process(f)
@@ -165,7 +166,7 @@ def test_kill_ingest_and_build_at_many_points_then_the_next_command_repairs(worl
     for frac in (0.3, 0.55):
         (res,) = run({"point": "none", "argv": ["build"], "kill_after": full_run * frac})
         assert res["signal"] == 9 or res["rc"] == 0, res
-        locking.ensure_current(db)       # what the next command does first
+        intake.ensure_current(db)        # what the next command does first
         assert_consistent(db)
         tried += res["signal"] == 9
         recovered += res["signal"] == 9

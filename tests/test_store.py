@@ -8,7 +8,7 @@ import time
 import duckdb
 import pytest
 
-from shiwu_lib import store
+from shiwu_lib import build, store
 
 
 def table_dump(db) -> dict[str, list]:
@@ -23,11 +23,11 @@ def table_dump(db) -> dict[str, list]:
 
 @pytest.fixture
 def nodemo_db(tmp_path):
-    return store.build(tmp_path / "s.duckdb", demo=False)
+    return build.run(tmp_path / "s.duckdb", demo=False)
 
 
 def test_build_is_deterministic(tmp_path, nodemo_db):
-    again = store.build(tmp_path / "again.duckdb", demo=False)
+    again = build.run(tmp_path / "again.duckdb", demo=False)
     a, b = table_dump(nodemo_db), table_dump(again)
     assert a.keys() == b.keys()
     for table in a:
@@ -84,7 +84,7 @@ def test_failed_build_keeps_the_old_file(tmp_path, nodemo_db, monkeypatch):
 
     monkeypatch.setattr(published, "load", broken)
     with pytest.raises(RuntimeError, match="half-way"):
-        store.build(nodemo_db, demo=False)
+        build.run(nodemo_db, demo=False)
     assert hashlib.sha256(nodemo_db.read_bytes()).hexdigest() == before
     assert [p.name for p in tmp_path.iterdir() if p.name != "s.duckdb.lock"] == ["s.duckdb"]
 
@@ -110,7 +110,7 @@ def test_rebuild_under_concurrent_readers(tmp_path, nodemo_db):
     for t in threads:
         t.start()
     for _ in range(2):
-        store.build(nodemo_db, demo=False)
+        build.run(nodemo_db, demo=False)
     stop.set()
     for t in threads:
         t.join()

@@ -70,7 +70,7 @@ def test_template_layout(env, tmp_path):
 
 
 def test_round_trip_into_store(env, tmp_path):
-    from shiwu_lib.returns.archive import ingest_files
+    from shiwu_lib.returns.intake import ingest_files
     from shiwu_lib.returns.template import write_template
 
     build_store(demo=False)

@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from shiwu_lib import store
+from shiwu_lib import build
 from shiwu_lib.api import Database
 
 R = date(2025, 12, 31)
@@ -20,7 +20,7 @@ R = date(2025, 12, 31)
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    path = store.build(tmp_path_factory.mktemp("nodemo") / "nodemo.duckdb", demo=False)
+    path = build.run(tmp_path_factory.mktemp("nodemo") / "nodemo.duckdb", demo=False)
     d = Database(path)
     yield d
     d.close()

@@ -116,25 +116,17 @@ def test_targets_in_play():
     assert list(views.firm_in_play(st, date(2025, 12, 31))["target_id"]) == ["span27", "span25"]
 
 
-def test_headline_prefers_data_then_five_year_money_amounts():
-    st = _frame(
-        _row("a_count", kind="count", unit="家"),
-        _row("b_nodata", status="grey", latest_actual=None),
-        _row("c_money", kind="cumulative_flow", unit="亿元"),
-        _row("d_3y", section="three_year", period="2023-2025", target_year=2025),
-        _row("e_area", kind="cumulative_flow", unit="万亩"),
-        _row("f_stretch", stretch=True, kind="cumulative_flow"),
-    )
-    assert views.choose_headline(st, R)["target_id"] == "c_money"
-    assert views.choose_headline(st.drop(index=2), R)["target_id"] == "e_area"            # amounts before counts
-    only_counts = _frame(_row("p01", kind="cumulative_flow", unit="家"), _row("p02", kind="count", unit="家"))
-    assert views.choose_headline(only_counts, R)["target_id"] == "p02"                     # stock count first
-    no_data = _frame(_row("x", status="grey", latest_actual=None))
-    assert views.choose_headline(no_data, R)["target_id"] == "x"                           # shown as 暂无数据
-    assert views.choose_headline(_frame(_row("s", stretch=True)), R) is None
-    # a core flag, when the catalog has one, wins over the section
-    st2 = _frame(_row("five", indicator_id="i1"), _row("three", section="three_year", indicator_id="i2"))
-    assert views.choose_headline(st2, R, core_ids={"i2"})["target_id"] == "three"
+def test_headline_comes_from_the_core_table_only():
+    """The headline is the 核心指标 table's rank 1 (the next with data while it has none); a project
+    without core indicators has none, and a caller without the table is told so (no rule picks one)."""
+    st = _frame(_row("a_count", kind="count", unit="家"), _row("c_money", kind="cumulative_flow", unit="亿元"),
+                _row("b_nodata", status="grey", latest_actual=None))
+    core = pd.DataFrame({"target_id": ["b_nodata", "a_count"], "rank": [1, 2], "reason_zh": ["r1", "r2"]})
+    head = views.choose_headline(st, R, core)
+    assert head["target_id"] == "a_count" and head["core_rank"] == 2 and head["core_reason"] == "r2"
+    assert views.choose_headline(st, R, core.iloc[0:0]) is None
+    with pytest.raises(TypeError):
+        views.choose_headline(st, R, None)
 
 
 def test_gap_share_and_labels():
@@ -188,8 +180,10 @@ def test_overview_frame_and_ranking_frame_agree_on_lights():
     )
     projects = pd.DataFrame({"project_no": [1, 2, 3], "short_zh": ["一", "二", "三"], "name_zh": ["a", "b", "c"],
                              "lead_unit": ["发改局", "经信局", "科技局"]})
-    ov = views.overview_frame(st, projects, R)
+    core = pd.DataFrame({"target_id": ["p1a", "p2a"], "rank": [1, 1], "reason_zh": ["", ""]})
+    ov = views.overview_frame(st, projects, R, core)
     assert list(ov["light"]) == ["red", "green", "grey"]
+    assert [None if h is None else h["target_id"] for h in ov["headline"]] == ["p1a", "p2a", None]
     rk = views.ranking_frame(st, projects, R)
     assert list(rk["project_no"]) == [2, 1, 3]                  # 3 has no in-play target: last
     assert dict(zip(rk["project_no"], rk["light"])) == dict(zip(ov["project_no"], ov["light"]))

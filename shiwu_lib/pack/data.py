@@ -46,7 +46,7 @@ class PackData:
     published: pd.DataFrame   # db.published_sources(known_at): title, address, received_at, grade
     register: pd.DataFrame    # db.source_register(): the reviewed publisher, title, date of each document
     build_info: dict
-    core_ids: set | None
+    core_ids: pd.DataFrame    # the 核心指标 table (db.core_indicators())
     targets: pd.DataFrame = field(default_factory=pd.DataFrame)    # db.targets()
     tasks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TASK_COLUMNS))
     problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLUMNS))
@@ -97,8 +97,9 @@ def known_at_default(db: Database) -> date:
     return db.latest_known_at()
 
 
-def core_ids(db: Database):
-    return db.core_indicator_ids()
+def core_ids(db: Database) -> pd.DataFrame:
+    """The reviewed 核心指标 table: the headline of each project, as on the dashboards."""
+    return db.core_indicators()
 
 
 def load_late(db: Database, report_date: date, known_at: date) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from .common import (  # noqa: F401
     BEHIND_QUORUM, CONTACT, DEMO_NOTE_ZH, FINAL, GREEN, GREY, KIND_ORDER, LIGHT_SEVERITY, LIGHTS, MID, MID_SHARE, PLAN,
     PROJECT_LIGHT_RULE_ZH, RANKING_RULE_ZH, RED, RED_QUORUM, SECTION_ORDER, STATUS_COLOURS, TASK_STATUS_COLOURS, YELLOW,
-    actual_text, data_age_text, firm_in_play, gap_share, headline_kind_rank, in_play_mask, is_count_unit, is_span,
+    actual_text, data_age_text, firm_in_play, gap_share, in_play_mask, is_count_unit, is_span,
     isnan, light_counts, parse_date, project_label, project_light, project_option, rank_change_text, ranking_frame,
     red_streak_text, report_date_options, short_label, span_start, target_label, time_progress_text,
 )
@@ -33,7 +33,7 @@ from .overview import (  # noqa: F401
 )
 from .project import gap_chart_frame, project_data, target_sections, trajectory_data  # noqa: F401
 from .reads import (  # noqa: F401
-    core_indicator_ids, core_indicators, data_known_at, default_report_date, demo_loaded, due_quarters, earliest_data_quarter,
+    core_indicators, data_known_at, default_report_date, demo_loaded, due_quarters, earliest_data_quarter,
     late_returns, latest_due_quarter, midpoint_with_demo, problems_frame, return_deadline, tasks_frame,
 )
 from .trajectory import (  # noqa: F401

@@ -65,20 +65,6 @@ def is_money(unit) -> bool:
         return False
 
 
-def headline_kind_rank(kind: str, unit: str | None) -> int:
-    """Amounts first (cumulative flows and levels of money, area, capacity …), then stock counts
-    (高新技术企业累计500家), then cumulative counts (建成2家实验室), shares / ratios, growth rates."""
-    from .. import units
-
-    try:
-        base = units.base_unit(unit) if unit else ""
-    except Exception:  # noqa: BLE001 - unknown unit: treat as an amount
-        base = ""
-    if kind in ("cumulative_flow", "level"):
-        return 2 if (kind == "cumulative_flow" and base in COUNT_BASES) else 0
-    return {"count": 1, "share": 3, "ratio": 3, "growth_rate": 4}.get(kind, 5)
-
-
 def gap_share(gap, target_value) -> float | None:
     """Remaining gap as % of the target value (<= 0 once reached); None without data."""
     if isnan(gap) or isnan(target_value) or float(target_value) == 0:

@@ -10,11 +10,8 @@ Headline indicator of a card — :func:`choose_headline`
 The reviewed 核心指标 table (``db.core_indicators()``, data/curated/core_indicators.csv: at least two
 per project, each with the reason it was chosen) names the headline: the project's rank-1 core
 target; while it has no data at the report date, the next core target (by rank) that has; when none
-has, rank 1 (the card then says 暂无数据). The card and the project page's first chart use it.
-
-Callers that pass no ranked table (a set of core indicator ids or None: the quarterly pack until it
-passes ``db.core_indicators()``) get the earlier choice among the project's targets, kept only for
-them (:func:`_headline_by_rule`).
+has, rank 1 (the card then says 暂无数据). The cards, the project page's first chart, the static
+edition and the pack use it; no headline is chosen by rule.
 """
 from __future__ import annotations
 
@@ -24,23 +21,22 @@ import pandas as pd
 
 from .. import fmt
 from .common import (
-    GREEN, GREY, LIGHT_SEVERITY, LIGHTS, MID, PLAN, RED, SECTION_ORDER, YELLOW, firm_in_play, headline_kind_rank,
-    in_play_mask, is_money, is_span, isnan, light_counts, project_label, project_light,
+    GREEN, GREY, LIGHT_SEVERITY, LIGHTS, MID, PLAN, RED, YELLOW, firm_in_play, isnan, light_counts,
+    project_label, project_light,
 )
 from .reads import core_indicators, data_known_at, earliest_data_quarter, late_returns, midpoint_with_demo
 
 
-def choose_headline(st: pd.DataFrame, report_date: date, core_ids=None):
-    """The headline target of a project (a row of ``st``, with ``core_rank`` and ``core_reason``
-    when it comes from the 核心指标 table) or None (see the module doc).
-
-    ``core_ids``: ``db.core_indicators()`` (a DataFrame with target_id, rank, reason_zh); a set of
-    indicator ids or None selects the legacy rule."""
+def choose_headline(st: pd.DataFrame, report_date: date, core_ids: pd.DataFrame):
+    """The headline target of a project (a row of ``st`` with ``core_rank`` and ``core_reason``) from
+    the 核心指标 table ``core_ids`` (``db.core_indicators()``: target_id, rank, reason_zh), or None when
+    the project has no core indicator (see the module doc). ``report_date`` is kept for callers."""
     if st is None or st.empty:
         return None
-    if isinstance(core_ids, pd.DataFrame):
-        return _headline_from_core(st, core_ids)
-    return _headline_by_rule(st, report_date, core_ids)
+    if not isinstance(core_ids, pd.DataFrame):
+        raise TypeError("choose_headline needs the 核心指标 table (db.core_indicators()), not "
+                        f"{type(core_ids).__name__}")
+    return _headline_from_core(st, core_ids)
 
 
 def _headline_from_core(st: pd.DataFrame, core: pd.DataFrame):
@@ -55,33 +51,6 @@ def _headline_from_core(st: pd.DataFrame, core: pd.DataFrame):
     row["core_rank"] = int(pick["rank"])
     row["core_reason"] = str(pick.get("reason_zh") or "")
     return row
-
-
-def _headline_by_rule(st: pd.DataFrame, report_date: date, core_ids: set[str] | None = None):
-    """Legacy choice for callers without the 核心指标 table: firm targets with data first, then in
-    play, then on a core indicator, five-year before three-year, spans, money, kind, plan order."""
-    cands = st[~st["stretch"].fillna(False).astype(bool)]
-    if cands.empty:
-        return None
-    play = in_play_mask(cands, report_date)
-
-    def key(i):
-        r = cands.loc[i]
-        has_data = r["status"] != GREY and not isnan(r.get("latest_actual"))
-        core = True if core_ids is None else (r["indicator_id"] in core_ids)
-        return (
-            0 if has_data else 1,
-            0 if bool(play.loc[i]) else 1,
-            0 if core else 1,
-            SECTION_ORDER.get(r["section"], 9),
-            0 if is_span(r["period"]) else 1,
-            0 if is_money(r.get("unit")) else 1,
-            headline_kind_rank(r["kind"], r.get("unit")),
-            str(r["target_id"]),
-        )
-
-    best = min(cands.index, key=key)
-    return cands.loc[best]
 
 
 def worst_targets(st: pd.DataFrame, report_date: date, n: int = 3) -> pd.DataFrame:
@@ -120,7 +89,7 @@ def midpoint_state(mp: pd.DataFrame, known_at: date) -> dict:
     return s
 
 
-def overview_frame(st: pd.DataFrame, projects: pd.DataFrame, report_date: date, core_ids=None) -> pd.DataFrame:
+def overview_frame(st: pd.DataFrame, projects: pd.DataFrame, report_date: date, core_ids: pd.DataFrame) -> pd.DataFrame:
     """One row per project: light, counts and the headline target (pure; the cards and the pack)."""
     rows = []
     for p in projects.itertuples(index=False):
@@ -138,7 +107,7 @@ def overview_frame(st: pd.DataFrame, projects: pd.DataFrame, report_date: date, 
 
 
 def cards_frame(st: pd.DataFrame, projects: pd.DataFrame, rk: pd.DataFrame, mp: pd.DataFrame, report_date: date,
-                known_at: date, core_ids=None) -> pd.DataFrame:
+                known_at: date, core_ids: pd.DataFrame) -> pd.DataFrame:
     """:func:`overview_frame` plus what a card says about why and how it moved: ``worst`` (up to
     three status rows behind the light), ``midpoint`` (:func:`midpoint_state`), ``rank``,
     ``rank_change``, ``score_pp``, ``red_streak`` (from ``db.ranking``)."""

@@ -34,11 +34,6 @@ def default_report_date(db, dates: list[date]) -> date:
     return dates[-1]
 
 
-def core_indicator_ids(db) -> set[str] | None:
-    """Indicators flagged core (核心指标) by the catalog, or None when the catalog does not flag them."""
-    return db.core_indicator_ids()
-
-
 def core_indicators(db) -> pd.DataFrame:
     """The reviewed 核心指标 table (``db.core_indicators()``): project_no, rank, target_id, indicator_id,
     metric_zh, reason_zh; rank 1 is a project's headline."""

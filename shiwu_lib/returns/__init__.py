@@ -3,7 +3,8 @@
 * :mod:`.published` — published statistics (``data/curated/published_actuals.csv``) → store
 * :mod:`.template`  — ``write_template``: the quarterly workbook (annex 2, 4, 5) a lead unit fills in
 * :mod:`.ingest`    — ``parse_workbook``: validate a returned workbook (all errors at once)
-* :mod:`.archive`   — ``ingest_files``: archive accepted workbooks as received; ``load``: archive → store
+* :mod:`.archive`   — ``archive_return``: an accepted workbook as received; ``load``: archive → store (a build step)
+* :mod:`.intake`    — ``ingest_files``: validate, archive, rebuild under the writer lock; ``ensure_current``
 * :mod:`.missing`   — ``missing_returns``: 催报 (who has not returned what)
 * :mod:`.demo`      — labelled demo returns (示例数据) generated through the same template and parser
 * :mod:`.cli`       — handlers of ``shiwu template | ingest | missing``
@@ -22,8 +23,8 @@ def __getattr__(name):
         from . import ingest
         return getattr(ingest, name)
     if name in ("ingest_files", "IngestReport"):
-        from . import archive
-        return getattr(archive, name)
+        from . import intake
+        return getattr(intake, name)
     if name == "missing_returns":
         from .missing import missing_returns
         return missing_returns

@@ -59,7 +59,7 @@ def cli_template(args) -> int:
 
 def cli_ingest(args) -> int:
     """shiwu ingest FILE... [--dry-run]: prints every error; exit 1 on any rejection."""
-    from .archive import ingest_files
+    from .intake import ingest_files
 
     def waiting(line: str) -> None:
         sys.stderr.write(f"shiwu ingest: {line}\n")

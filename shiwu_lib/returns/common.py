@@ -18,15 +18,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import paths
+from .. import paths, periods, plan
 
-DEFAULT_REGION = "义乌"
-PLAN_FIRST_YEAR = 2023
-PLAN_LAST_YEAR = 2027
+DEFAULT_REGION = plan.default_region()   # the plan description names it (plan.py)
+PLAN_FIRST_YEAR = plan.get().start_year   # 2023 (the plan description)
+PLAN_LAST_YEAR = plan.get().final_year    # 2027
 BASE_YEAR = PLAN_FIRST_YEAR - 1   # 2022: the year before the plan's target windows (the base of level targets)
 BASE_PERIOD = str(BASE_YEAR)      # its period label ('2022', freq Y)
 DEADLINE_DAYS = 10  # a return is due 10 days after the quarter's end
-CONTACT = "总专班办公室（市发改局）"
+CONTACT = plan.get().office             # 总专班办公室（市发改局）
 
 SHEET_GUIDE = "填报说明"
 SHEET_IND = "主要指标进度表"
@@ -35,84 +35,28 @@ SHEET_PROB = "问题销号进度表"
 SHEET_META = "_meta"
 DATA_SHEETS = (SHEET_IND, SHEET_TASK, SHEET_PROB)
 
-QUARTER_ZH = {1: "一季度", 2: "二季度", 3: "三季度", 4: "四季度"}
-YTD_ZH = {1: "1-3月", 2: "1-6月", 3: "1-9月", 4: "1-12月"}
+QUARTER_ZH, YTD_ZH = periods.QUARTER_ZH, periods.YTD_ZH
 LEVEL_ORDER = {"省级": 0, "金华": 1, "义乌": 2, "正文": 3}
-
-_Q_RE = re.compile(r"^(\d{4})Q([1-4])$")
-_M_RE = re.compile(r"^(\d{4})M(0[1-9]|1[0-2])$")
-_Y_RE = re.compile(r"^(\d{4})$")
 
 
 # --------------------------------------------------------------------------- periods
 @dataclass(frozen=True)
-class Period:
-    label: str
-    freq: str          # Y | Q | M
-    year: int
-    sub: int           # quarter (1..4) for Q, month (1..12) for M, 0 for Y
-
-    @property
-    def end(self) -> dt.date:
-        if self.freq == "Y":
-            return dt.date(self.year, 12, 31)
-        month = self.sub * 3 if self.freq == "Q" else self.sub
-        nxt = dt.date(self.year + (month == 12), month % 12 + 1, 1)
-        return nxt - dt.timedelta(days=1)
-
-    @property
-    def own_start(self) -> dt.date:
-        """First day of the period itself (quarter start, month start, Jan 1)."""
-        if self.freq == "Y":
-            return dt.date(self.year, 1, 1)
-        month = (self.sub - 1) * 3 + 1 if self.freq == "Q" else self.sub
-        return dt.date(self.year, month, 1)
-
-    def start(self, ytd: bool) -> dt.date:
-        """``period_start``: Jan 1 for year-to-date values, else the period's own first day."""
-        return dt.date(self.year, 1, 1) if ytd else self.own_start
+class Period(periods.Period):
+    """A reporting period of a return (parsed by :mod:`shiwu_lib.periods`), with its 报送 deadline."""
 
     @property
     def deadline(self) -> dt.date:
         return self.end + dt.timedelta(days=DEADLINE_DAYS)
 
-    @property
-    def zh(self) -> str:
-        if self.freq == "Y":
-            return f"{self.year}年"
-        if self.freq == "Q":
-            return f"{self.year}年{QUARTER_ZH[self.sub]}"
-        return f"{self.year}年{self.sub}月"
-
-    @property
-    def ytd_zh(self) -> str:
-        """'1-6月' for 2025Q2, '1-5月' for 2025M05, '1-12月' for a year."""
-        if self.freq == "Q":
-            return YTD_ZH[self.sub]
-        if self.freq == "M":
-            return f"1-{self.sub}月"
-        return "1-12月"
-
-    @property
-    def end_zh(self) -> str:
-        """'6月末' for 2025Q2."""
-        return f"{self.end.month}月末"
-
 
 def parse_period(label: str) -> Period:
     """Parse '2025', '2025Q2' or '2025M05'; raise ValueError otherwise."""
-    s = str(label).strip()
-    if m := _Q_RE.match(s):
-        return Period(s, "Q", int(m.group(1)), int(m.group(2)))
-    if m := _M_RE.match(s):
-        return Period(s, "M", int(m.group(1)), int(m.group(2)))
-    if m := _Y_RE.match(s):
-        return Period(s, "Y", int(m.group(1)), 0)
-    raise ValueError(f"not a period label: {label!r} (expected e.g. '2025', '2025Q2', '2025M05')")
+    p = periods.parse(label)
+    return Period(p.label, p.freq, p.year, p.sub)
 
 
 def quarter_of(d: dt.date) -> str:
-    return f"{d.year}Q{(d.month - 1) // 3 + 1}"
+    return periods.quarter_label(d)
 
 
 def last_finished_quarter(today: dt.date | None = None) -> str:
@@ -201,6 +145,14 @@ def _region(df: pd.DataFrame, region: str) -> pd.DataFrame:
         return df
     r = df["region"].replace("", DEFAULT_REGION)
     return df[r == region]
+
+
+def project_count(region: str = DEFAULT_REGION) -> int:
+    """How many projects the region's plan description names (10 for 义乌)."""
+    try:
+        return plan.get(region).project_count
+    except plan.PlanError:   # an unknown region: say what the default region has
+        return plan.get().project_count
 
 
 def projects(region: str = DEFAULT_REGION) -> pd.DataFrame:

@@ -27,6 +27,8 @@ The values:
   project's pace, less one year of the path's growth — the starting point does not depend on how
   the project goes later, so the pace shows as progress. A published 2022 value is pre-filled
   instead (the demo never writes its own base over it);
+* a (project, quarter) for which a real return is loaded gets no demo workbook: the real one
+  replaces it (:func:`load`), so demo values never hide or outdate returned ones;
 * key tasks progress through the year (the 2023 list is reused every year); a few problems are
   opened and struck off one to three quarters later.
 """
@@ -598,11 +600,17 @@ def generate(until: str | None = None, seed: int = SEED, region: str = common.DE
 
 
 def load(con, until: str | None = None, seed: int = SEED, region: str = common.DEFAULT_REGION) -> int:
-    """Generate (or reuse) and parse the demo returns, then insert them; returns the number of workbooks."""
+    """Generate (or reuse) and parse the demo returns, then insert those of every (project, quarter)
+    for which no real return has been loaded (a real workbook replaces its demo twin, so a demo value
+    can never hide or outdate a real one); returns the number of demo workbooks inserted."""
     from .published import insert_df
 
     t0 = time.perf_counter()
-    items = generate(until=until, seed=seed, region=region)
+    real = {(int(pn), str(q)) for pn, q in con.execute(
+        "SELECT DISTINCT project_no, period_label FROM submissions WHERE source_type = 'return' AND region = ?",
+        [region]).fetchall() if pn is not None}
+    items = [(sub, parsed) for sub, parsed in generate(until=until, seed=seed, region=region)
+             if (int(parsed.project_no), str(parsed.period_label)) not in real]
     subs, acts, tasks, probs, sheets = [], [], [], [], []
     for sub, parsed in items:
         extra = {"source_type": "demo", "submission_id": sub["submission_id"], "reported_at": sub["received_at"]}

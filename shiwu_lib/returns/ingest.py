@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from .. import fmt, store
 from . import common, layout
 from .common import DATA_SHEETS, SHEET_GUIDE, SHEET_IND, SHEET_META, SHEET_PROB, SHEET_TASK, parse_period
 
@@ -326,9 +327,7 @@ def reference_from_store(region: str = common.DEFAULT_REGION, db=None) -> dict[s
     if not path.exists():
         return {}
     try:
-        import duckdb
-
-        con = duckdb.connect(str(path), read_only=True)
+        con = store.connect(path, read_only=True)
     except Exception:  # noqa: BLE001 - locked or half-built store: no history check
         return {}
     try:
@@ -493,8 +492,9 @@ def parse_workbook(path, *, file_name: str | None = None, reference: dict | None
                 project_no = int(float(pn))
                 common.project_row(project_no, region)
             except (ValueError, TypeError, KeyError, OverflowError):
-                c.add("unknown_project", SHEET_META, meta_cells.get("project_no"), pn, "a project number 1–10",
-                      f"{_show(pn)} is not a project of {region} (expected a project number 1–10)")
+                n = common.project_count(region)
+                c.add("unknown_project", SHEET_META, meta_cells.get("project_no"), pn, f"a project number 1–{n}",
+                      f"{_show(pn)} is not a project of {region} (expected a project number 1–{n})")
                 project_no = None
         pl = meta.get("period_label")
         if not _blank(pl):
@@ -557,7 +557,7 @@ def parse_workbook(path, *, file_name: str | None = None, reference: dict | None
         raise WorkbookRejected(c.errors)
 
     proj = common.project_row(project_no, region)
-    label = f"{'一二三四五六七八九十'[project_no - 1]}、{proj['name_zh']}"
+    label = f"{fmt.cn_number(project_no)}、{proj['name_zh']}"
     tg = common.targets_by_indicator(region)
     if strict and reference is None:
         reference = reference_from_store(region)

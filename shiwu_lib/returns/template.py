@@ -21,10 +21,10 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from .. import fmt, store
 from . import common, layout
 from .common import SHEET_GUIDE, SHEET_IND, SHEET_META, SHEET_PROB, SHEET_TASK, Period, parse_period
 
-CN_NUM = "一二三四五六七八九十"
 FONT_NAME = "宋体"
 F_BODY = Font(name=FONT_NAME, size=10)
 F_SMALL = Font(name=FONT_NAME, size=8, color="808080")
@@ -51,7 +51,7 @@ _CMP = {">=": "≥", "<=": "≤", "=": "", "range": ""}
 
 
 def project_label(project_no: int, name_zh: str) -> str:
-    return f"{CN_NUM[int(project_no) - 1]}、{name_zh}"
+    return f"{fmt.cn_number(int(project_no))}、{name_zh}"
 
 
 def suggested_file_name(project_no: int, period_label: str, region: str = common.DEFAULT_REGION) -> str:
@@ -114,9 +114,7 @@ def open_problems_from_store(project_no: int, period_label: str, region: str) ->
     if not path.exists():
         return []
     try:
-        import duckdb
-
-        con = duckdb.connect(str(path), read_only=True)
+        con = store.connect(path, read_only=True)
     except Exception:  # noqa: BLE001 - a locked or half-built store: carry nothing over
         return []
     try:
@@ -151,9 +149,7 @@ def bases_from_store(project_no: int, region: str = common.DEFAULT_REGION, db=No
     if not path.exists():
         return bases_from_published(project_no, region)
     try:
-        import duckdb
-
-        con = duckdb.connect(str(path), read_only=True)
+        con = store.connect(path, read_only=True)
     except Exception:  # noqa: BLE001 - a locked or half-built store: the published values only
         return bases_from_published(project_no, region)
     try:
