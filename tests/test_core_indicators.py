@@ -121,3 +121,20 @@ def test_a_failing_widget_callback_is_logged_and_shows_one_chinese_line(caplog):
     assert 'data-callback-error="true"' in shown and "切换报告期出错" in shown
     assert "Traceback" not in shown and "ZeroDivisionError" not in shown and "secret" not in shown
     assert any(r.exc_info and "secret detail" in str(r.exc_info[1]) for r in caplog.records)
+
+
+def test_the_pack_counts_overdue_tasks_as_the_dashboard_does(built_db):
+    """逾期 has one rule (report.task_overdue): the pack's 附件4 rows, judged by the pack, give each
+    project the same overdue count as the project page's 重点任务 table."""
+    from shiwu_lib import fmt
+    from shiwu_lib.pack.workbook import task_overdue
+
+    with sw.open(built_db) as db:
+        rows = db.task_progress(None, fmt.quarter_label(R))
+        counts = {}
+        for no in db.projects()["project_no"]:
+            page = report.tasks_frame(db, int(no), R)
+            mine = rows[(rows["project_no"] == no) & (pd.to_numeric(rows["year"], errors="coerce") <= R.year)]
+            counts[int(no)] = (sum(task_overdue(r, R) for r in mine.to_dict("records")), int(page["overdue"].sum()))
+    assert all(a == b for a, b in counts.values()), counts
+    assert sum(b for _, b in counts.values()) > 0, "no overdue task to compare"

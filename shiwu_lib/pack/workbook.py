@@ -250,35 +250,10 @@ def _due_text(v) -> str:
     return _date_zh(pd.Timestamp(v).date())
 
 
-def _due_date(v):
-    """A 完成时限 / 销号时限 as a date (None when it is not one: 长期坚持, 2025年底 …)."""
-    if _isnan(v) or v == "":
-        return None
-    if not isinstance(v, str):
-        try:
-            return pd.Timestamp(v).date()
-        except (TypeError, ValueError):
-            return None
-    m = re.search(r"(\d{4})\s*[年-]\s*(\d{1,2})\s*[月-]\s*(\d{1,2})", v)
-    if m:
-        from datetime import date
-
-        try:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            return None
-    return None
-
-
 def task_overdue(r, as_of) -> bool:
-    """A key task not done whose deadline has passed at the report date (or reported 滞后)."""
-    status = _text(r.get("status"))
-    if status == "已完成":
-        return False
-    if status == "滞后":
-        return True
-    d = _due_date(r.get("due"))
-    return d is not None and d < as_of
+    """逾期 of an 附件4 row at the report date: the dashboards' rule (:func:`shiwu_lib.report.task_overdue`:
+    the task's own year has ended and it is not 已完成); a reported 滞后 shows as its status."""
+    return views.task_overdue(r.get("year"), _text(r.get("status")), as_of)
 
 
 def problem_open(r) -> bool:
@@ -401,7 +376,7 @@ def write_workbook(data: PackData, path: Path, tasks: pd.DataFrame | None = None
     else:
         s.row(["", "", "本报告期暂无重点任务进展数据。", "", "", "", "", "", "", "", ""], wrap={3})
     s.note("说明：重点任务按实施方案附件3（2023年度重点任务清单）及各工程报送的重点任务进度表（附件4）列出，"
-           "进展取截至报告期的最新一期报送；“逾期”为完成时限已过而未完成。")
+           "进展取截至报告期的最新一期报送；“逾期”为任务所属年度已结束（年度任务以当年12月31日为限）而未完成。")
     names.append(TASKS_SHEET)
 
     # 问题销号进度表 (附件5) ------------------------------------------------------------------------

@@ -34,7 +34,8 @@ from .overview import (  # noqa: F401
 from .project import gap_chart_frame, project_data, target_sections, trajectory_data  # noqa: F401
 from .reads import (  # noqa: F401
     core_indicators, data_known_at, default_report_date, demo_loaded, due_quarters, earliest_data_quarter,
-    late_returns, latest_due_quarter, midpoint_with_demo, problems_frame, return_deadline, tasks_frame,
+    late_returns, latest_due_quarter, midpoint_with_demo, problems_frame, return_deadline, task_overdue, task_own_due,
+    tasks_frame,
 )
 from .trajectory import (  # noqa: F401
     actual_hover, chart_indicators, derived_rates, indicator_chart_data, target_path, tolerance_band,

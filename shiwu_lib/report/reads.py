@@ -93,6 +93,19 @@ def late_returns(db, period_label: str, today: date | None = None) -> pd.DataFra
     return df[["project_no", "project", "lead_unit", "missing", "n_missing", "deadline", "overdue", "days_late"]]
 
 
+def task_own_due(year) -> date | None:
+    """A key task's own deadline: the end of its year (a 2023 task is due 2023-12-31, whatever a
+    return's 完成时限 column says); None for a task without a year."""
+    return date(int(year), 12, 31) if year is not None and pd.notna(year) else None
+
+
+def task_overdue(year, status, report_date: date) -> bool:
+    """逾期: the task's own deadline (:func:`task_own_due`) lies before the report date and it is not
+    已完成 — the one rule of the dashboards, the static edition and the pack (附件4, deck, briefing)."""
+    due = task_own_due(year)
+    return bool(due is not None and due < report_date and status != "已完成")
+
+
 def tasks_frame(db, project_no: int, report_date: date) -> pd.DataFrame:
     """Key tasks of the report date's year and earlier, with their latest progress row for periods up
     to the report date, each judged against its own year: ``own_due`` is the end of the task's year
@@ -104,8 +117,8 @@ def tasks_frame(db, project_no: int, report_date: date) -> pd.DataFrame:
     if len(df):
         df = df[years.isna() | (years <= report_date.year)].copy()
         years = pd.to_numeric(df["year"], errors="coerce")
-    df["own_due"] = [date(int(y), 12, 31) if pd.notna(y) else None for y in years]
-    df["overdue"] = [bool(d is not None and d < report_date and s != "已完成") for d, s in zip(df["own_due"], df["status"])]
+    df["own_due"] = [task_own_due(y) for y in years]
+    df["overdue"] = [task_overdue(y, s, report_date) for y, s in zip(years, df["status"])]
     return df.reset_index(drop=True)
 
 
