@@ -58,6 +58,7 @@ def test_static_edition_opens_offline_with_the_live_numbers(site, built_db, brow
         play = report.firm_in_play(st, rd)
         lights = {int(n): report.project_light(play.loc[play["project_no"] == n, "status"]) for n in db.projects()["project_no"]}
         p1 = report.project_data(db, 1, rd)
+        core = report.core_indicators(db)
     shots = ARTIFACTS / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
 
@@ -69,7 +70,7 @@ def test_static_edition_opens_offline_with_the_live_numbers(site, built_db, brow
         shown = {int(c.get_attribute("data-project")): c.get_attribute("data-status")
                  for c in page.locator(".shiwu-card[data-project]").all()}
         assert shown == lights, "the static overview's lights differ from the live rule over db.status()"
-        head = report.choose_headline(st[st["project_no"] == 1], rd, report.core_indicators(db))
+        head = report.choose_headline(st[st["project_no"] == 1], rd, core)
         assert page.locator('.shiwu-card[data-project="1"] .shiwu-big').inner_text().strip() == report.actual_text(head)
         assert page.locator('.shiwu-card[data-project="1"] a[data-project-link]').get_attribute("href") == "project-1.html"
         page.wait_for_timeout(500)
