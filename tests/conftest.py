@@ -135,6 +135,17 @@ def launch_voila(db: Path, preheat: bool = True, notebooks: Path | None = None, 
     raise RuntimeError(f"Voila did not start after {attempts} attempts: {last}")
 
 
+@pytest.fixture(scope="module")
+def db(built_db):
+    """The bundled store (published + demo values) opened read-only: one Database per test module
+    (a module that changes its rules with db.set_rules does not reach the next one)."""
+    from shiwu_lib.api import Database
+
+    d = Database(built_db)
+    yield d
+    d.close()
+
+
 @pytest.fixture(scope="session")
 def voila_url(built_db):
     ARTIFACTS.mkdir(exist_ok=True)

@@ -101,12 +101,6 @@ def test_trajectory_is_cumulative_for_a_cumulative_target(hand_db):
 
 # -- the bundled data (published + demo), built once per session ----------------------------------
 
-@pytest.fixture(scope="module")
-def db(built_db):
-    d = sw.open(built_db)
-    yield d
-    d.close()
-
 
 def test_status_has_one_row_per_target_with_the_required_columns(db):
     st = db.status(as_of="2025-12-31")

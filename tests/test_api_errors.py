@@ -11,12 +11,6 @@ import shiwu_lib as sw
 from shiwu_lib.errors import InputError, ShiwuError, UnknownRegionError, UnknownTargetError, check_date
 
 
-@pytest.fixture(scope="module")
-def db(built_db):
-    with sw.open(built_db) as d:
-        yield d
-
-
 BAD = [
     # (id, call, the input named, words of the expectation)
     ("trajectory-unknown", lambda db: db.trajectory("nope"), "target_id", "no such target"),

@@ -19,7 +19,6 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 import shiwu_lib as sw
 from shiwu_lib import assessment, build, metadata
@@ -49,13 +48,6 @@ def _frames_equal(stored: pd.DataFrame, computed: pd.DataFrame, key: str) -> lis
                 problems.append(f"{k}.{col}: stored {s.at[k, col]!r} != computed {c.at[k, col]!r}")
                 break
     return problems
-
-
-@pytest.fixture(scope="module")
-def db(built_db):
-    d = sw.open(built_db)
-    yield d
-    d.close()
 
 
 def test_stored_status_equals_the_engine_for_every_quarter(db):

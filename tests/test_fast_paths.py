@@ -21,7 +21,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import shiwu_lib as sw
 from shiwu_lib import assessment, plan, progress, store
 from shiwu_lib.returns import published
 
@@ -73,13 +72,6 @@ def _ranking_by_recomputation(a: assessment.Assessor, d: date, known: date, by: 
             break
     rk["red_streak"] = streak
     return rk
-
-
-@pytest.fixture(scope="module")
-def db(built_db):
-    d = sw.open(built_db)
-    yield d
-    d.close()
 
 
 def test_memory_carried_forward_equals_the_memory_recomputed(db):

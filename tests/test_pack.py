@@ -27,15 +27,6 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def db(built_db):
-    from shiwu_lib.api import Database
-
-    d = Database(built_db)
-    yield d
-    d.close()
-
-
-@pytest.fixture(scope="module")
 def pack(db):
     from shiwu_lib import pack as pk
 

@@ -16,15 +16,6 @@ from shiwu_lib import paths
 AS_OF = "2025-12-31"
 
 
-@pytest.fixture(scope="module")
-def db(built_db):
-    from shiwu_lib.api import Database
-
-    d = Database(built_db)
-    yield d
-    d.close()
-
-
 # -- the reviewed source register -------------------------------------------------------------------
 
 def test_every_cited_source_has_a_reviewed_register_row(db):
