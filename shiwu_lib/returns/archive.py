@@ -55,15 +55,19 @@ def _write_durably(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
-def archive_return(src: Path, parsed: ParsedReturn, received_at: dt.datetime, data: bytes | None = None) -> Path:
+def archive_return(src: Path, parsed: ParsedReturn, received_at: dt.datetime, data: bytes | None = None,
+                   sync_dir: bool = True) -> Path:
     """Archive ``src`` as received under ``<sha256>.xlsx`` with its sidecar. Returns the archived path.
 
     Atomic: both files are written under ``.part`` names and fsync-ed, the workbook is renamed,
-    then the sidecar (the commit point: :func:`archived` lists an entry only when both exist).
-    A crash leaves ``.part`` files or a workbook without sidecar, which the next writer removes
+    then the sidecar (the commit point: :func:`archived` lists an entry only when both exist),
+    then the folder is fsync-ed (the renames survive a power cut). A crash leaves ``.part`` files
+    or a workbook without sidecar, which the next writer removes
     (``locking.clean_archive_leftovers``); never a half file under a final name. ``data``: the
     bytes that were validated (else ``src`` is read again and must still have the same sha256).
-    On any error (full disk, read-only folder) the ``.part`` files are removed and the error raised.
+    ``sync_dir=False``: the caller fsyncs the folder itself (:func:`sync_archive`) once for a
+    batch, before it reports any file as accepted. On any error (full disk, read-only folder)
+    the ``.part`` files are removed and the error raised.
     """
     d = common.returns_dir()
     d.mkdir(parents=True, exist_ok=True)
@@ -79,8 +83,7 @@ def archive_return(src: Path, parsed: ParsedReturn, received_at: dt.datetime, da
         "received_at": received_at.isoformat(timespec="seconds"),
         "template_version": parsed.template_version,
         "sheets_present": parsed.sheets_present,
-        "rows": {"actuals": len(parsed.actuals), "task_progress": len(parsed.task_progress),
-                 "problems": len(parsed.problems)},
+        "rows": parsed.rows,
     }
     tmp_x = dst.with_name(dst.name + ".part")
     tmp_j = side.with_name(side.name + ".part")
@@ -93,7 +96,8 @@ def archive_return(src: Path, parsed: ParsedReturn, received_at: dt.datetime, da
         _write_durably(tmp_j, (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
         os.replace(tmp_x, dst)
         os.replace(tmp_j, side)          # commit point
-        _fsync_dir(d)
+        if sync_dir:
+            _fsync_dir(d)
     except BaseException:
         for f in (tmp_x, tmp_j):
             f.unlink(missing_ok=True)
@@ -101,6 +105,13 @@ def archive_return(src: Path, parsed: ParsedReturn, received_at: dt.datetime, da
             dst.unlink(missing_ok=True)  # not committed: no workbook without its sidecar
         raise
     return dst
+
+
+def sync_archive() -> None:
+    """fsync the archive folder: the renames of :func:`archive_return` (``sync_dir=False``) are durable."""
+    d = common.returns_dir()
+    if d.exists():
+        _fsync_dir(d)
 
 
 def archived() -> list[dict]:

@@ -473,7 +473,7 @@ def _fingerprint(seed: int, region: str) -> str:
         h.update(f.read_bytes() if f.exists() else b"-")
     here = Path(__file__).parent
     # the layout (layout.TEMPLATE_VERSION above and layout.py) and every module the values pass through
-    for src in (here / "demo.py", here / "template.py", here / "ingest.py", here / "layout.py", here / "common.py",
+    for src in (here / "demo.py", here / "template.py", here / "ingest.py", here / "xlsx.py", here / "layout.py", here / "common.py",
                 here / "published.py", here / "derived.py", here.parent / "units.py"):
         h.update(src.read_bytes() if src.exists() else b"-")
     return h.hexdigest()[:16]

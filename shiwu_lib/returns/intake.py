@@ -6,8 +6,9 @@ Under the writer lock (:func:`shiwu_lib.locking.writer_lock`: one ingest or buil
    store whose ``build_info.inputs_sha256`` does not match the archive (rebuilt);
 1. validate every file (:func:`shiwu_lib.returns.ingest.parse_workbook`);
 2. a rejected file changes nothing (no archive file, no store change) and its errors are reported;
-3. an accepted file is archived atomically (:func:`shiwu_lib.returns.archive.archive_return`); a
-   file whose sha256 is already archived is "already ingested";
+3. an accepted file is archived atomically (:func:`shiwu_lib.returns.archive.archive_return`; the
+   archive folder is fsync-ed once for the batch, before anything is reported); a file whose
+   sha256 is already archived is "already ingested";
 4. if anything new was archived (or the store was stale), the store is rebuilt
    (:func:`shiwu_lib.build.run`, whose ``returns`` step re-loads every archived return in received
    order). Killed after 3, the next ingest / build / :func:`ensure_current` rebuilds.
@@ -25,7 +26,7 @@ from typing import Callable
 
 from .. import build, locking, paths
 from . import common, layout
-from .archive import archive_return, is_archived
+from .archive import archive_return, is_archived, sync_archive
 from .ingest import ReturnError, WorkbookRejected, parse_workbook
 
 
@@ -169,7 +170,7 @@ def _ingest(files, dry_run, received_at, today) -> IngestReport:
 
             reference = reference_from_store()
         try:
-            parsed = parse_workbook(f, reference=reference, today=today)
+            parsed = parse_workbook(f, reference=reference, today=today, data=data)   # the bytes read above
         except WorkbookRejected as exc:
             results.append(FileResult(str(f), name, "rejected", sha, errors=exc.errors))
             continue
@@ -178,8 +179,7 @@ def _ingest(files, dry_run, received_at, today) -> IngestReport:
                               f"the workbook cannot be read ({type(exc).__name__}: {_one_line(exc)})", "unreadable")
             results.append(FileResult(str(f), name, "rejected", sha, errors=[err]))
             continue
-        rows = {"actuals": len(parsed.actuals), "task_progress": len(parsed.task_progress),
-                "problems": len(parsed.problems)}
+        rows = parsed.rows
         if dry_run:
             results.append(FileResult(str(f), name, "valid (dry run)", parsed.sha256, parsed.project_no,
                                       parsed.period_label, rows))
@@ -187,7 +187,8 @@ def _ingest(files, dry_run, received_at, today) -> IngestReport:
         when = received_at or dt.datetime.now().replace(microsecond=0)
         try:
             # one second apart keeps the received order of a batch
-            archive_return(f, parsed, when + dt.timedelta(seconds=new), data=data if parsed.sha256 == sha else None)
+            archive_return(f, parsed, when + dt.timedelta(seconds=new), data=data if parsed.sha256 == sha else None,
+                           sync_dir=False)   # the folder is fsync-ed once, below
         except Exception as exc:  # noqa: BLE001 - full disk, read-only folder, file changed meanwhile
             results.append(FileResult(str(f), name, "failed", parsed.sha256, parsed.project_no, parsed.period_label,
                                       rows, failure=_one_line(exc)))
@@ -195,6 +196,10 @@ def _ingest(files, dry_run, received_at, today) -> IngestReport:
         seen_in_batch.add(parsed.sha256)
         new += 1
         results.append(FileResult(str(f), name, "accepted", parsed.sha256, parsed.project_no, parsed.period_label, rows))
+    if new:
+        # one fsync of the archive folder for the batch (each file and sidecar was fsync-ed before
+        # its rename): the renames are durable before any file is reported accepted or the store rebuilt
+        sync_archive()
     return IngestReport(results, dry_run=dry_run)
 
 
