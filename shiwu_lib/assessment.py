@@ -202,7 +202,7 @@ class Assessor:
             f"""SELECT a.indicator_id, a.period_label, a.year, a.period_end, a.value_base, a.ytd, a.source_type,
                       {derived} AS derived, s.title AS source_title
                FROM actuals_as_of(?) a LEFT JOIN submissions s USING (submission_id)
-               WHERE a.region = ? ORDER BY a.indicator_id, a.period_end""",
+               WHERE a.region = ? ORDER BY a.indicator_id, a.period_end, a.period_label""",
             [known, self.region],
         )
         out: dict[str, list[progress.Observation]] = {}
@@ -363,7 +363,8 @@ class Assessor:
         elif by == "lead_unit":
             play = lights.firm_in_play(st, d)
             rk = progress.rank(play, by="lead_unit")
-            rk["light"] = [lights.project_light(play.loc[play["lead_unit"] == u, "status"]) for u in rk["lead_unit"]]
+            statuses = lights.group_values(play["lead_unit"], play["status"])
+            rk["light"] = [lights.project_light(statuses.get(u, ())) for u in rk["lead_unit"]]
         else:
             raise ValueError(f"ranking by {by!r}: expected 'project' or 'lead_unit'")
         self._cache[key] = rk

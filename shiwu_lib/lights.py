@@ -76,7 +76,10 @@ def in_play_mask(st: pd.DataFrame, report_date: date) -> pd.Series:
     """Targets whose window has begun by ``report_date`` and whose target year is its year or later."""
     if st.empty:
         return pd.Series([], dtype=bool)
-    starts = [span_start(p, s, t) for p, s, t in zip(st["period"], st["start_year"], st["target_year"])]
+    # one span_start per distinct (period, start_year, target_year): a status frame repeats few of them
+    memo: dict = {}
+    starts = [memo[k] if k in memo else memo.setdefault(k, span_start(*k))
+              for k in zip(st["period"], st["start_year"], st["target_year"])]
     starts = pd.Series(starts, index=st.index)
     return (starts <= report_date.year) & (pd.to_numeric(st["target_year"]) >= report_date.year)
 
@@ -102,6 +105,16 @@ def ranking_frame(st: pd.DataFrame, projects: pd.DataFrame, report_date: date) -
         extra["rank"] = range(len(rk) + 1, len(rk) + 1 + len(extra))
         rk = pd.concat([rk, extra], ignore_index=True) if len(rk) else extra
     rk = rk.merge(projects[["project_no", "short_zh", "name_zh", "lead_unit"]], on="project_no", how="left")
-    rk["light"] = [project_light(play.loc[play["project_no"] == n, "status"]) for n in rk["project_no"]]
-    rk["any_demo"] = [bool(play.loc[play["project_no"] == n, "is_demo"].fillna(False).astype(bool).any()) for n in rk["project_no"]]
+    statuses = group_values(play["project_no"], play["status"])
+    demo = group_values(play["project_no"], play["is_demo"].fillna(False).astype(bool))
+    rk["light"] = [project_light(statuses.get(n, ())) for n in rk["project_no"]]
+    rk["any_demo"] = [any(demo.get(n, ())) for n in rk["project_no"]]
     return rk.sort_values("rank").reset_index(drop=True)
+
+
+def group_values(keys: pd.Series, values: pd.Series) -> dict:
+    """{key: [value, …]} in row order: one pass instead of one boolean filter per key."""
+    out: dict = {}
+    for k, v in zip(keys.tolist(), values.tolist()):
+        out.setdefault(k, []).append(v)
+    return out
