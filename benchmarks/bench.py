@@ -523,7 +523,7 @@ def bench_concurrent(work: Path, args) -> dict:
     levels = [int(x) for x in args.levels.split(",")]
     os.environ["SHIWU_MAX_KERNELS"] = str(max(levels) + 4)
 
-    async def open_all(url: str, n: int) -> list[float]:
+    async def open_all(url: str, n: int, path: str = OVERVIEW) -> list[float]:
         async with async_playwright() as pw:
             b = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
@@ -532,7 +532,7 @@ def bench_concurrent(work: Path, args) -> dict:
 
                 async def one(page):
                     t0 = time.perf_counter()
-                    await page.goto(url + OVERVIEW, wait_until="commit", timeout=PAGE_TIMEOUT_MS)
+                    await page.goto(url + path, wait_until="commit", timeout=PAGE_TIMEOUT_MS)
                     await page.wait_for_selector(".js-plotly-plot", state="visible", timeout=PAGE_TIMEOUT_MS)
                     return time.perf_counter() - t0
                 return list(await asyncio.wait_for(asyncio.gather(*(one(p) for p in pages)), timeout=PAGE_TIMEOUT_MS / 1000 + 30))
@@ -556,8 +556,71 @@ def bench_concurrent(work: Path, args) -> dict:
     one = res["levels"].get("1", {}).get("slowest_s")
     for n, r in res["levels"].items():
         r["slowest_vs_one_viewer"] = ratio(r["slowest_s"], one) if one else None
-    res["static_edition"] = "no static edition of the overview exists in the repository yet: not measured"
+    res["static_edition"] = _static_edition(work, db, levels, lambda url, n: asyncio.run(open_all(url, n, "/index.html")))
     return res
+
+
+def _fetch_all(url: str, paths: list[str], n: int) -> list[float]:
+    """What the server does for N viewers at once: each fetches the page and Plotly's bundle (no
+    rendering; the browsers' own drawing is measured by the full visits, on the same 2 cores)."""
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(_):
+        t0 = time.perf_counter()
+        for p in paths:
+            with urllib.request.urlopen(url + p, timeout=60) as r:
+                r.read()
+        return time.perf_counter() - t0
+    with ThreadPoolExecutor(n) as ex:
+        return list(ex.map(one, range(n)))
+
+
+def _static_edition(work: Path, db: Path, levels: list[int], open_all) -> dict:
+    """The same viewers on the static edition (`shiwu publish` of the same store and report date),
+    served by a plain threaded HTTP server (python -m http.server): no kernel per viewer."""
+    import subprocess
+
+    from shiwu_lib.api import Database
+    from shiwu_lib.publish import PLOTLY_JS, publish
+
+    site = work / "site"
+    shutil.rmtree(site, ignore_errors=True)
+    t0 = time.perf_counter()
+    with Database(db) as x:
+        files = publish(REPORT_DATE, site, db=x)
+    out: dict = {"publish_s": round(time.perf_counter() - t0, 2), "files": len(files),
+                 "bytes": sum(f.stat().st_size for f in files), "server": "python -m http.server (ThreadingHTTPServer)",
+                 "levels": {}}
+    import socket
+
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        port = so.getsockname()[1]
+    srv = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(site)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        for n in levels:
+            load = os.getloadavg()[0]
+            fetch = _fetch_all(url, ["/index.html", "/" + PLOTLY_JS], n)
+            times = open_all(url, n)
+            out["levels"][str(n)] = {"slowest_s": round(max(times), 2), "median_s": round(statistics.median(times), 2),
+                                     "fastest_s": round(min(times), 2), "load_1min_before": round(load, 2),
+                                     "server_slowest_s": round(max(fetch), 3)}
+        one = out["levels"].get("1", {}).get("slowest_s")
+        for r in out["levels"].values():
+            r["slowest_vs_one_viewer"] = ratio(r["slowest_s"], one) if one else None
+    finally:
+        srv.terminate()
+        srv.wait(timeout=10)
+    return out
 
 
 # --------------------------------------------------------------------------- (f) pack

@@ -198,20 +198,25 @@ class Assessor:
         if key in self._cache:
             return self._cache[key]
         derived = "a.derivation IS NOT NULL" if self.has_column("actuals", "derivation") else "false"
-        df = self._sql(
+        # plain tuples (DuckDB gives date, float and bool objects): no DataFrame per region
+        rows = self.con.execute(
             f"""SELECT a.indicator_id, a.period_label, a.year, a.period_end, a.value_base, a.ytd, a.source_type,
                       {derived} AS derived, s.title AS source_title
                FROM actuals_as_of(?) a LEFT JOIN submissions s USING (submission_id)
                WHERE a.region = ? ORDER BY a.indicator_id, a.period_end, a.period_label""",
             [known, self.region],
-        )
+        ).fetchall()
         out: dict[str, list[progress.Observation]] = {}
         titles: dict[tuple[str, str], str] = {}
-        for r in df.itertuples(index=False):
-            out.setdefault(r.indicator_id, []).append(progress.Observation(
-                period_label=r.period_label, year=int(r.year), period_end=pd.Timestamp(r.period_end).date(),
-                value=float(r.value_base), ytd=bool(r.ytd), source_type=r.source_type, derived=bool(r.derived)))
-            titles[(r.indicator_id, r.period_label)] = r.source_title if isinstance(r.source_title, str) else ""
+        obs = progress.Observation
+        nan = float("nan")
+        for ind, label, year, end, value, ytd, source_type, der, title in rows:
+            if type(end) is not date:
+                end = pd.Timestamp(end).date()
+            out.setdefault(ind, []).append(obs(
+                period_label=label, year=int(year), period_end=end, value=nan if value is None else float(value),
+                ytd=bool(ytd), source_type=source_type, derived=bool(der)))
+            titles[(ind, label)] = title if isinstance(title, str) else ""
         self._cache[key] = (out, titles)
         return out, titles
 
