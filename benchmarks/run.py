@@ -115,6 +115,11 @@ def figures_rows(r: dict) -> list[tuple[str, str, str, str, str]]:
         rows.append((f"(e) {n} viewer(s) opening the overview at once: slowest → first chart", _f(x["slowest_s"]),
                      f"one viewer {_f(c['levels'].get('1', {}).get('slowest_s'))}", _x(x.get("slowest_vs_one_viewer")),
                      "≤ 3× (N = 10)" if n == "10" else ""))
+    for n, x in (c.get("levels_pool_sized") or {}).items():
+        rows.append((f"(e) {n} viewers at once, the overview's preheated pool sized for them "
+                     f"(SHIWU_POOL_SIZES=01_overview.ipynb={x.get('overview_pool')}): slowest → first chart",
+                     _f(x["slowest_s"]), f"one viewer {_f(c['levels'].get('1', {}).get('slowest_s'))}",
+                     _x(x.get("slowest_vs_one_viewer")), "≤ 3× (N = 10)"))
     se = c.get("static_edition")
     if isinstance(se, dict):
         for n, x in (se.get("levels") or {}).items():
