@@ -158,23 +158,56 @@ def ranking_bars(df: pd.DataFrame, title: str = "晾晒排名：平均快于（+
     return add_demo_label(fig) if demo else fig
 
 
+BAND_COMPARATORS = ("=", "range")     # 左右 / 区间 targets: a tolerance band around the target value
+
+
+def gap_label(row) -> str:
+    """The text beside one bar of :func:`gap_to_target`, consistent with the light and the reason:
+    a 左右 ('=') or range target above its tolerance band is 高于目标区间 (yellow, like the engine's
+    reason), one inside it 在目标区间内; any other target 已达到 once its gap is ≤ 0, else the gap."""
+    v = float(row["gap_pct"])
+    band = str(row.get("comparator") or "") in BAND_COMPARATORS
+    met = row.get("met")
+    met = bool(met) if met is not None and not pd.isna(met) else None
+    if band and (row.get("light_basis") == "band" or (v < 0 and met is not True)):
+        return "高于目标区间"
+    if band and met is True:
+        return "在目标区间内"
+    return "已达到" if v <= 0 else f"{v:.0f}%"
+
+
 def gap_to_target(df: pd.DataFrame, title: str, demo: bool = False) -> go.Figure:
     """Remaining gap per target as % of the target value, largest gap on top, coloured by light.
 
-    ``df`` columns: ``label``, ``gap_pct`` (≤ 0 once reached), ``status``, ``hover``.
+    ``df`` columns: ``label``, ``gap_pct`` (≤ 0 once reached), ``status``, ``hover``; optional
+    ``comparator``, ``met``, ``light_basis`` (:func:`gap_label`). A bar's text stands outside its end;
+    a negative bar's (reached, or above a band) stands right of the zero line instead, where its row
+    is empty — left of the bar it ran into the axis labels — and the axis keeps room for it there.
     """
     d = df.sort_values("gap_pct", ascending=True)
+    rows = [r for _, r in d.iterrows()]
+    labels = [gap_label(r) for r in rows]
+    neg = [float(v) < 0 for v in d["gap_pct"]]
     fig = go.Figure(go.Bar(
         x=d["gap_pct"], y=d["label"], orientation="h",
         marker_color=[STATUS_COLOURS.get(s, STATUS_COLOURS["grey"]) for s in d["status"]],
-        text=[("已达到" if v <= 0 else f"{v:.0f}%") for v in d["gap_pct"]], textposition="outside",
+        text=["" if n else t for t, n in zip(labels, neg)], textposition="outside",
         customdata=d["hover"], hovertemplate="%{y}<br>%{customdata}<extra></extra>", cliponaxis=False,
     ))
+    for y, t, n, s in zip(d["label"], labels, neg, d["status"]):
+        if n:
+            fig.add_annotation(x=0, y=y, xref="x", yref="y", text=t, showarrow=False, xanchor="left", xshift=6,
+                               font=dict(size=BASE_FONT_SIZE, color="#222"))
     fig.add_vline(x=0, line_color="#666", line_width=1)
-    fig.update_xaxes(title="距目标还差（占目标值的%）", ticksuffix="%")
+    lo = min(0.0, float(d["gap_pct"].min())) if len(d) else 0.0
+    hi = max(0.0, float(d["gap_pct"].max())) if len(d) else 1.0
+    if any(neg):   # room right of zero for the negative bars' text (about 45 % of the axis)
+        hi = max(hi, 0.8 * (hi - lo))
+    span = (hi - lo) or 1.0
+    fig.update_xaxes(title="距目标还差（占目标值的%）", ticksuffix="%", range=[lo - 0.04 * span, hi + 0.04 * span])
     fig.update_yaxes(automargin=True)
     style(fig, title, height=_bar_height(len(d), 40))
-    fig.update_layout(margin=dict(l=20, r=80), showlegend=False)
+    fig.update_layout(margin=dict(l=20, r=110), showlegend=False)
     return add_demo_label(fig) if demo else fig
 
 
@@ -200,6 +233,12 @@ def midpoint_completion(df: pd.DataFrame, expected: float = 0.6,
     style(fig, title, height=_bar_height(len(d), 34, extra=170))
     fig.update_layout(margin=dict(l=20, r=70), showlegend=False)
     return add_demo_label(fig) if demo else fig
+
+
+TITLE_LINE_PX = 27       # a line of the trajectory title (20 px type)
+SUBTITLE_LINE_PX = 22    # a line of its subtitle (16 px type)
+TITLE_TOP_PX = 10        # canvas edge to the title
+UNIT_ROW_PX = 36         # the row of the 单位 note (and 报告期, 示例数据) between the title and the plot
 
 
 def trajectory(data: dict) -> go.Figure:
@@ -288,13 +327,21 @@ def trajectory(data: dict) -> go.Figure:
     sub_lines = wrap_zh(data.get("subtitle") or "", 28, max_lines=2).split("<br>") if data.get("subtitle") and data.get("subtitle_in_chart", True) else []
     for line in sub_lines:
         title += f"<br><span style='font-size:{BASE_FONT_SIZE}px;color:#444'>{line}</span>"
-    extra = 26 * (n_title - 1) + 20 * len(sub_lines)
-    style(fig, title, height=data.get("height", 430) + extra)
+    # The title (and subtitle) hang from the top of the canvas and the 单位 note has its own row
+    # under them, above the plot: with the title centred in the top margin (Plotly's default) a
+    # two-line title or subtitle came down onto the note.
+    title_h = TITLE_LINE_PX * n_title + SUBTITLE_LINE_PX * len(sub_lines)
+    top = max(86, TITLE_TOP_PX + title_h + UNIT_ROW_PX)
+    height = data.get("height", 430) + top - 86
+    style(fig, title, height=height)
     fig.update_layout(
         legend=dict(orientation="h", y=-0.16, x=0, font=dict(size=BASE_FONT_SIZE - 2)),
-        margin=dict(l=64, r=24, t=86 + extra, b=96), hovermode="closest",
+        margin=dict(l=64, r=24, t=top, b=96), hovermode="closest",
     )
     fig.layout.title.font.size = BASE_FONT_SIZE + 4
+    # Plotly puts the first line's baseline at ``y`` whatever the anchor of a multi-line title:
+    # place that baseline one type height below the top edge
+    fig.layout.title.update(yref="container", y=1 - (TITLE_TOP_PX + BASE_FONT_SIZE + 4) / height, yanchor="top")
     start, final = _years(data)
     # bare years, never rotated: "2023年" is cut to "202…" on a phone
     fig.update_xaxes(range=[pd.Timestamp(start - 1, 10, 1), pd.Timestamp(final + 1, 3, 31)], dtick="M12",
@@ -362,6 +409,8 @@ def wrap_zh(text: str, width: int, max_lines: int = 2) -> str:
             break
         cut = max((rest.rfind(ch, 0, width) for ch in "，、；· "), default=-1)
         cut = cut + 1 if cut >= width // 2 else width
+        while cut < len(rest) and rest[cut] in "，。、；：）》”":   # never start a line with a comma
+            cut += 1
         lines.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest and lines:

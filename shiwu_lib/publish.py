@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from . import charts, fmt
-from .dashboards.components import PAGE_CSS, Links, esc, trajectory_caption
+from .dashboards.components import PAGE_CSS, PRINT_FIT_JS, Links, esc, trajectory_caption
 from .dashboards.midpoint import TITLE as MIDPOINT_TITLE, midpoint_figure, midpoint_html
 from .dashboards.overview import TITLE as OVERVIEW_TITLE, overview_html, ranking_figure
 from .dashboards.project import TITLE as PROJECT_TITLE, gap_figure, project_html
@@ -65,26 +65,27 @@ class _Figures:
     def __init__(self):
         self.items: list[tuple[str, str]] = []
 
-    def div(self, fig, name: str, caption: str = "") -> str:
+    def div(self, fig, name: str, caption: str = "", head: str = "") -> str:
+        """The chart's block; ``head`` (its heading) inside it, so a printed page never ends with the heading."""
         if fig is None:
-            return ""
+            return head
         fid = f"fig{len(self.items) + 1}"
         spec = json.loads(fig.to_json())
         cfg = charts.plot_config(name)
         self.items.append((fid, json.dumps({"data": spec.get("data", []), "layout": spec.get("layout", {}), "config": cfg},
                                            ensure_ascii=False)))
         h = int(fig.layout.height or 450)
-        return (f'<div class="shiwu-chart"><div id="{fid}" class="shiwu-static-fig" style="width:100%;min-height:{h}px"></div>'
+        return (f'<div class="shiwu-chart">{head}<div id="{fid}" class="shiwu-static-fig" style="width:100%;min-height:{h}px"></div>'
                 f"{caption}</div>")
 
     def script(self) -> str:
         if not self.items:
             return ""
         specs = ",".join(f'["{fid}",{spec}]' for fid, spec in self.items)
+        # before printing, each chart is redrawn at the width it gets on the A4 landscape sheet
         return ("<script>(function(){var figs=[" + specs + "];"
-                "figs.forEach(function(f){var s=f[1];Plotly.newPlot(f[0],s.data,s.layout,s.config);});"
-                "window.addEventListener('beforeprint',function(){figs.forEach(function(f){"
-                "var el=document.getElementById(f[0]);if(el){Plotly.Plots.resize(el);}});});})();</script>")
+                "figs.forEach(function(f){var s=f[1];Plotly.newPlot(f[0],s.data,s.layout,s.config);});})();"
+                + PRINT_FIT_JS + "</script>")
 
 
 def _nav(projects, report_date: date, current: str) -> str:
@@ -133,8 +134,8 @@ def publish(as_of=None, out_dir="site", db=None, today: date | None = None) -> l
         projects = d["projects"]
         figs = _Figures()
         h = overview_html(d, LINKS)
-        body = (_nav(projects, rd, LINKS.overview) + h["info"] + h["cards"] + h["ranking_head"]
-                + figs.div(ranking_figure(d), "晾晒排名") + h["ranking"] + h["units"] + h["late"])
+        body = (_nav(projects, rd, LINKS.overview) + h["info"] + h["cards"]
+                + figs.div(ranking_figure(d), "晾晒排名", head=h["ranking_head"]) + h["ranking"] + h["units"] + h["late"])
         (out / "index.html").write_text(_page(OVERVIEW_TITLE, f"{PLAN.document_no} · {PLAN.span_zh} · 季度晾晒", body, figs), encoding="utf-8")
         written.append(out / "index.html")
 
@@ -149,8 +150,8 @@ def publish(as_of=None, out_dir="site", db=None, today: date | None = None) -> l
                 charts_html.append(f'<div class="shiwu-trajectory">{figs.div(charts.trajectory(cd), iid, trajectory_caption(cd))}</div>')
             traj = (f'<div class="shiwu-grid2">{"".join(charts_html)}</div>' if charts_html else "")
             gap = gap_figure(pdata)
-            body = (_nav(projects, rd, LINKS.project(no)) + h["head"] + h["trajectory_head"] + traj + h["gap_head"]
-                    + (figs.div(gap, "距目标差距") if gap is not None else h["gap_empty"])
+            body = (_nav(projects, rd, LINKS.project(no)) + h["head"] + h["trajectory_head"] + traj
+                    + (figs.div(gap, "距目标差距", head=h["gap_head"]) if gap is not None else h["gap_head"] + h["gap_empty"])
                     + h["targets"] + h["midpoint"] + h["tasks"] + h["problems"])
             f = out / LINKS.project(no)
             f.write_text(_page(PROJECT_TITLE, f"{project_label(no, pdata['project']['short_zh'])}", body, figs), encoding="utf-8")
@@ -160,8 +161,9 @@ def publish(as_of=None, out_dir="site", db=None, today: date | None = None) -> l
         figs = _Figures()
         h = midpoint_html(md)
         fig = midpoint_figure(md)
-        body = (_nav(projects, rd, LINKS.midpoint) + h["head"] + h["chart_head"]
-                + (figs.div(fig, "中期评估") + h["chart_note"] if fig is not None else "") + h["tables"])
+        body = (_nav(projects, rd, LINKS.midpoint) + h["head"]
+                + (figs.div(fig, "中期评估", head=h["chart_head"]) + h["chart_note"] if fig is not None else h["chart_head"])
+                + h["tables"])
         (out / LINKS.midpoint).write_text(_page(MIDPOINT_TITLE, "三年行动目标是否完成 · 五年目标是否达到序时进度", body, figs),
                                           encoding="utf-8")
         written.append(out / LINKS.midpoint)

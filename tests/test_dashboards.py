@@ -100,6 +100,8 @@ def test_overview_lights_why_rank_toolbar_print_and_deep_link(open_dashboard, bu
     wait_preheated(voila_url, "overview")
     d = open_dashboard(OVERVIEW, "overview", viewport=(1440, 2600))
     page = d.page
+    # the ranking table, lead units and 催报 follow the ranking chart: no placeholder stays
+    page.wait_for_function("document.querySelectorAll('[data-loading]').length === 0", timeout=60_000)
     rd, known = _dates(page)
     with sw.open(built_db) as db:
         dates = db.report_dates()
@@ -232,8 +234,11 @@ def test_project_deep_link_target_paths_headline_first(open_dashboard, built_db,
     assert all(fits)
     shown = page.eval_on_selector(".shiwu-select select", "s => s.options[s.selectedIndex].textContent")
     assert shown == report.project_option(5, proj["short_zh"])
+    # the tables follow the charts (filled after the first chart): every placeholder is replaced
     for table in ("targets", "tasks"):
+        page.wait_for_selector(f'table[data-table="{table}"]', state="attached", timeout=60_000)
         assert page.locator(f'table[data-table="{table}"]').count() == 1
+    page.wait_for_function("document.querySelectorAll('[data-loading]').length === 0", timeout=60_000)
     assert page.locator(".shiwu-demo:visible").count() > 0
     assert "工程详情" in page.title()
     n_pages, texts = print_pdf(page, "project-5")

@@ -21,6 +21,18 @@ from ..report import (
 
 esc = html.escape
 
+# Print: the page is zoomed to PRINT_ZOOM on A4 landscape (PRINT_WIDTH_PX CSS pixels inside the
+# @page margins); PRINT_FIT_JS redraws every chart at the width it gets there.
+PRINT_ZOOM = 0.62
+PRINT_WIDTH_PX = 1046     # 297 mm − 2 × 9 mm at 96 px per inch, less a few px
+PRINT_FIT_JS = """(function(){if(window.__shiwuPrintFit){return;}window.__shiwuPrintFit=true;var fitted=[];
+window.addEventListener('beforeprint',function(){var P=window.Plotly,root=document.querySelector('.shiwu-root');
+if(!P||!root){return;}var rw=root.getBoundingClientRect().width;if(!rw){return;}var full=%(width)d/%(zoom)s;
+document.querySelectorAll('.shiwu-root .js-plotly-plot').forEach(function(el){var w=el.getBoundingClientRect().width;
+if(!w||!el._fullLayout){return;}fitted.push(el);try{P.relayout(el,{width:Math.floor(full*w/rw)});}catch(e){}});});
+window.addEventListener('afterprint',function(){var P=window.Plotly;fitted.splice(0).forEach(function(el){
+try{P.relayout(el,{width:null,autosize:true});P.Plots.resize(el);}catch(e){}});});})();""" % {"width": PRINT_WIDTH_PX, "zoom": PRINT_ZOOM}
+
 FONT_STACK = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 
 PAGE_CSS = """
@@ -107,30 +119,40 @@ PAGE_CSS = """
     height: auto !important; max-height: none !important; overflow: visible !important; }
   #main, #jp-main-content-panel, #rendered_cells, .lm-BoxPanel-child, .jp-LabShell {
     position: static !important; contain: none !important; width: auto !important; }
+  .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea-child, .jp-OutputArea-output { padding: 0 !important; margin: 0 !important; }
+  .jp-OutputPrompt, .jp-InputPrompt { display: none !important; }
   .jp-OutputArea-child, .jp-OutputArea-output { display: block !important; }
-  body { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  .shiwu-root { zoom: 0.68; max-width: 1520px; }
+  body { -webkit-print-color-adjust: exact; print-color-adjust: exact; margin: 0 !important; padding: 0 !important; }
+  /* the whole A4 landscape width (277 mm inside the margins): the page is laid out %(zoom_inv)s times as
+     wide as the paper and zoomed to it (no max-width: it kept the page at ~2/3 of the sheet); the
+     charts are redrawn at their printed width before printing (PRINT_FIT_JS) */
+  .shiwu-root { zoom: %(zoom)s; max-width: none !important; width: auto !important; margin: 0 !important; padding: 0 !important; }
   .shiwu-controls, .shiwu-noprint, .modebar, .modebar-container { display: none !important; }
-  /* page 1 carries the head and the first row of cards: a card never splits, so at five columns a
-     card (as tall as the free part of page 1) moved the whole first row to page 2 */
-  .shiwu-cards { grid-template-columns: repeat(4, minmax(0, 1fr)) !important; }
-  .shiwu-card { padding: 6px 8px; gap: 1px; }
+  /* ten cards in two full rows of five: the first row fits on page 1 under the head, no page holds
+     a half row and a heading alone */
+  .shiwu-cards { grid-template-columns: repeat(5, minmax(0, 1fr)) !important; gap: 10px; }
+  .shiwu-card { padding: 6px 8px; gap: 1px; box-shadow: none; }
   .shiwu-card-name { min-height: 0; font-size: 13px; }
   .shiwu-card-title { font-size: 19px; }
   .shiwu-big { font-size: 22px; }
-  .shiwu-worst { font-size: 12.5px; }
+  .shiwu-worst { font-size: 13px; margin-top: 2px; padding-top: 3px; }
   .shiwu-worst li { margin: 0 0 2px 0; line-height: 1.3; }
-  .shiwu-reason, .shiwu-metric { font-size: 13.5px; }
-  .shiwu-small, .shiwu-mid, .shiwu-rank, .shiwu-counts { font-size: 12.5px; }
-  .shiwu-page h1 { font-size: 26px; }
+  .shiwu-reason, .shiwu-metric { font-size: 14px; line-height: 1.35; }
+  .shiwu-small, .shiwu-mid, .shiwu-rank, .shiwu-counts { font-size: 13px; line-height: 1.35; }
+  .shiwu-card > a.shiwu-link { display: none; }
+  .shiwu-page h1 { font-size: 26px; margin-top: 0; }
+  .shiwu-page h2 { margin: 14px 0 6px 0; }
   .shiwu-note, .shiwu-sub, .shiwu-banner { font-size: 14px; }
   .shiwu-grid2 { grid-template-columns: repeat(2, minmax(0, 1fr)) !important; }
-  .shiwu-page h2 { break-after: avoid; page-break-after: avoid; }
+  /* a heading stays with what follows it (its note, its chart or table) */
+  .shiwu-page h2, .shiwu-page h3, .shiwu-page h2 + .shiwu-note, .shiwu-page h2 + .shiwu-demo, .shiwu-legend,
+  .shiwu-page h3 + .shiwu-demo, [data-chart-head] { break-after: avoid; page-break-after: avoid; }
   .shiwu-card, .shiwu-chart, .js-plotly-plot, .shiwu-table tr, .widget-output { break-inside: avoid; page-break-inside: avoid; }
+  .shiwu-table thead { display: table-header-group; }
   a { color: inherit; text-decoration: none; }
 }
 </style>
-""" % {"font": FONT_STACK}
+""" % {"font": FONT_STACK, "zoom": PRINT_ZOOM, "zoom_inv": f"{1 / PRINT_ZOOM:.2f}"}
 
 
 def print_head(title: str, report_date: date | None, known_at: date | None, demo: bool) -> str:

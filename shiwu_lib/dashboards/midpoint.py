@@ -40,12 +40,12 @@ def midpoint_body(page: Page) -> list:
     finally:
         db.close()
     h = midpoint_html(d)
-    out = [page.html(h["head"]), page.html(h["chart_head"])]
+    out = [page.html(h["head"])]
     fig = midpoint_figure(d)
     if fig is None:
-        out.append(page.html(empty_state(f"尚无{FINAL}年目标在{MID}年末的数据。")))
+        out.append(page.html(h["chart_head"] + empty_state(f"尚无{FINAL}年目标在{MID}年末的数据。")))
     else:
-        out += [page.figure(fig), page.html(h["chart_note"])]
+        out += [page.figure(fig, head=h["chart_head"]), page.html(h["chart_note"])]
     out.append(page.html(h["tables"]))
     return out
 

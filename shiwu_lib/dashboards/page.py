@@ -4,19 +4,43 @@ slots filled after the cell returns, the address bar kept in step with the selec
 Each render opens the store read-only (``sw.open()``) and closes it in ``finally``; a rebuilt store
 (atomic rename) is picked up on the next render. Exceptions inside a render or a callback are logged
 with their traceback to Voila's log and the page shows a short Chinese message instead.
+
+First chart first: a render returns only what the page shows down to its first chart; the rest is
+handed to :meth:`Page.after_first_chart` as a list of steps (one chart or table each) that run once the
+browser says it has drawn that chart (a small script types the render's number into a hidden text
+widget) or after :data:`FIRST_CHART_FALLBACK_S` seconds, whichever comes first. Until then the kernel
+stays idle, so it answers the widget manager's state request at once (deferred work run right after
+the cell used to hold that answer, and with it the first chart, until every chart was built). The
+steps run one per turn of the kernel's event loop; a step that fails puts a Chinese line into its
+slot, so no slot keeps its 正在加载 note forever.
 """
 from __future__ import annotations
 
 import json
+import os
 import time
+from datetime import date
 from urllib.parse import urlencode
 
 import pandas as pd
 
 from .. import charts
 from ..report import CONTACT, GREEN, PLAN, RED
-from .components import PAGE_CSS, error_state, esc
+from .components import PAGE_CSS, PRINT_FIT_JS, error_state, esc
 from .kernel import log, setup_logging, wait_for_visit
+
+# Seconds after a render at which its deferred steps start even if the browser never said that it
+# drew the first chart (no script run, a closed tab): the slots are filled either way.
+FIRST_CHART_FALLBACK_S = 10.0
+# The browser side of :meth:`Page.after_first_chart`: wait until the chart marked ``selector`` has an
+# SVG (or ``wait_ms`` passed: a page without a chart), then type the render's token into the hidden
+# text widget (its ``input`` event syncs the value to the kernel).
+BEACON_JS = """(function(){var t0=Date.now(),tok=%s,sel=%s,wait=%d;
+function send(){var el=document.querySelector('.shiwu-beacon input');if(!el){return false;}
+el.value=tok;el.dispatchEvent(new Event('input',{bubbles:true}));el.dispatchEvent(new Event('change',{bubbles:true}));return true;}
+function drawn(){return !!(sel&&document.querySelector(sel+' .js-plotly-plot .main-svg'));}
+function tick(){if((drawn()||Date.now()-t0>wait)&&send()){return;}if(Date.now()-t0<120000){setTimeout(tick,40);}}
+setTimeout(tick,0);})();"""
 
 
 def open_db():
@@ -68,10 +92,10 @@ def callback_error_html(what: str = "操作") -> str:
 class Page:
     """A page: a header, controls and a body redrawn on every change (errors shown in Chinese).
 
-    ``run(render, ...)`` replaces the body; work a render hands to :meth:`defer` (the trajectory
-    charts of a project) runs right after the cell or callback has returned, on the kernel's event
-    loop, so Voila can send the page and the browser can start drawing meanwhile. A later render
-    makes pending deferred work of an earlier one a no-op.
+    ``run(render, ...)`` replaces the body with what the page shows down to its first chart; the
+    rest a render hands to :meth:`after_first_chart` (the other trajectory charts of a project, the
+    tables) is filled in after the browser has drawn that chart, on the kernel's event loop. A later
+    render makes pending deferred work of an earlier one a no-op.
     """
 
     def __init__(self, title: str, subtitle: str):
@@ -85,19 +109,27 @@ class Page:
         self.body = w.VBox([], layout=w.Layout(width="100%"))
         self.status = w.HTML("")
         self.script = w.Output(layout=w.Layout(height="0px", overflow="hidden"))
-        self.root = w.VBox([self.header, self.controls, self.status, self.body, self.script],
+        # after_first_chart: the browser types the render's number here once its first chart is drawn
+        self.beacon = w.Text(value="", layout=w.Layout(display="none"))
+        self.beacon.add_class("shiwu-beacon")
+        self.beacon.add_class("shiwu-noprint")
+        self.beacon_script = w.Output(layout=w.Layout(height="0px", overflow="hidden"))
+        self.root = w.VBox([self.header, self.controls, self.status, self.body, self.script, self.beacon, self.beacon_script],
                            layout=w.Layout(width="auto", padding="0 12px 0 0"))
         self.root.add_class("shiwu-page")
         self.root.add_class("shiwu-root")
         self.generation = 0
+        self._pending = None          # (generation, start) of the steps waiting for the first chart
+        self.beacon.observe(self._on_beacon, names="value")
 
     def html(self, value: str):
         return self.w.HTML('<div class="shiwu-page">' + value + "</div>", layout=self.w.Layout(width="100%", flex="0 0 auto"))
 
-    def figure(self, fig, caption: str = ""):
-        """An Output widget holding the figure (set directly, no output capture: safe anywhere)."""
+    def figure(self, fig, caption: str = "", head: str = ""):
+        """An Output widget holding the figure (set directly, no output capture: safe anywhere);
+        ``head`` (a heading) is part of it, so a printed page never ends with the heading alone."""
         out = self.slot()
-        self.fill(out, fig, caption=caption)
+        self.fill(out, fig, caption=caption, head=head)
         return out
 
     def slot(self, height: int = 450, message: str = ""):
@@ -109,11 +141,14 @@ class Page:
             out.outputs = ({"output_type": "display_data", "data": {"text/html": message}, "metadata": {}},)
         return out
 
-    def fill(self, out, fig=None, html_text: str | None = None, caption: str = "") -> None:
-        """Put a figure (and a caption under it) or an HTML message into an existing :meth:`slot`."""
+    def fill(self, out, fig=None, html_text: str | None = None, caption: str = "", head: str = "") -> None:
+        """Put a figure (a heading over it, a caption under it) or an HTML message into an existing :meth:`slot`."""
         if fig is not None:
             out.layout.min_height = f"{int(fig.layout.height or 450)}px"
             outputs = [{"output_type": "display_data", "data": figure_bundle(fig), "metadata": {}}]
+            if head:
+                outputs.insert(0, {"output_type": "display_data", "data": {"text/html": f'<div class="shiwu-page" data-chart-head="true">{head}</div>'},
+                                   "metadata": {}})
             if caption:
                 outputs.append({"output_type": "display_data", "data": {"text/html": f'<div class="shiwu-page">{caption}</div>'}, "metadata": {}})
             out.outputs = tuple(outputs)
@@ -131,7 +166,8 @@ class Page:
         link reproduces the view; the page title follows too."""
         qs = urlencode({k: v for k, v in params.items() if v is not None})
         js = (f"try{{var u=new URL(window.location.href);u.search={json.dumps(qs)};"
-              f"window.history.replaceState(null,'',u.toString());document.title={json.dumps(self.title)};}}catch(e){{}}")
+              f"window.history.replaceState(null,'',u.toString());document.title={json.dumps(self.title)};}}catch(e){{}}"
+              + PRINT_FIT_JS)   # charts redrawn at their printed width before printing
         self.script.outputs = ({"output_type": "display_data", "data": {"application/javascript": js}, "metadata": {}},)
 
     def show_error(self, exc: BaseException):
@@ -156,28 +192,86 @@ class Page:
         wrapped.__name__ = getattr(fn, "__name__", "callback")
         return wrapped
 
-    def defer(self, fn, *args) -> None:
-        """Run ``fn(*args)`` after the current cell / callback (immediately outside a kernel)."""
+    def first_chart(self, out):
+        """Mark ``out`` (a :meth:`figure` / :meth:`slot`) as the chart :meth:`after_first_chart` waits for."""
+        out.add_class(f"shiwu-first-{self.generation}")
+        return out
+
+    def after_first_chart(self, steps, cleanup=None, fallback_s: float | None = None, wait_ms: int = 1500) -> None:
+        """Run ``steps`` — ``(fn, on_error)`` pairs; ``on_error`` (or None) fills the step's slot with a
+        Chinese line when ``fn`` raises — one per turn of the event loop, once the browser has drawn
+        the chart marked by :meth:`first_chart` (or ``wait_ms`` after the page arrived when none is
+        marked), at the latest ``fallback_s`` seconds from now. A later render makes the remaining
+        steps a no-op. ``cleanup()`` (closing the store a step opened) runs after the last step or
+        when the steps are dropped. Outside a kernel (no event loop) they run at once."""
         import asyncio
 
         gen = self.generation
+        todo = list(steps)
+        t0 = time.perf_counter()
+        state = {"started": False}
 
-        def call():
-            if gen != self.generation:
-                return  # a newer render replaced the body
+        def finish():
+            if cleanup is not None:
+                try:
+                    cleanup()
+                except Exception:  # noqa: BLE001
+                    log.exception("cleanup of render %d failed", gen)
+
+        def step():
+            if gen != self.generation or not todo:
+                if todo:
+                    log.info("steps of render %d dropped: a newer render replaced the body", gen)
+                else:
+                    log.info("render %d: deferred steps done %.2f s after the render", gen, time.perf_counter() - t0)
+                finish()
+                return
+            fn, on_error = todo.pop(0)
             try:
-                fn(*args)
-            except Exception:  # noqa: BLE001 - logged, the placeholder says what failed
-                log.exception("deferred %s failed", getattr(fn, "__name__", fn))
+                fn()
+            except Exception:  # noqa: BLE001 - logged; the slot says what failed
+                log.exception("deferred step %s failed", getattr(fn, "__name__", fn))
+                if on_error is not None:
+                    try:
+                        on_error()
+                    except Exception:  # noqa: BLE001
+                        log.exception("deferred step %s: the error message failed too", getattr(fn, "__name__", fn))
+            if loop is not None:
+                loop.call_soon(step)
+
+        def start(reason: str):
+            if state["started"] or gen != self.generation:
+                return
+            state["started"] = True
+            self._pending = None
+            log.info("render %d: first chart %s after %.2f s; %d deferred steps", gen, reason, time.perf_counter() - t0, len(todo))
+            if loop is None:
+                while todo:
+                    step()
+                finish()
+            else:
+                loop.call_soon(step)
 
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             loop = None
         if loop is None:
-            call()
-        else:
-            loop.call_later(0.05, call)
+            start("(no event loop)")
+            return
+        self._pending = (gen, start)
+        sel = f".shiwu-first-{gen}"
+        js = BEACON_JS % (json.dumps(str(gen)), json.dumps(sel), int(wait_ms))
+        self.beacon_script.outputs = ({"output_type": "display_data", "data": {"application/javascript": js}, "metadata": {}},)
+        loop.call_later(FIRST_CHART_FALLBACK_S if fallback_s is None else fallback_s, start, "not reported (fallback)")
+
+    def _on_beacon(self, change):
+        try:
+            pending = self._pending
+            if pending is not None and str(change.get("new")) == str(pending[0]):
+                pending[1]("drawn in the browser")
+        except Exception:  # noqa: BLE001 - a dashboard never shows a traceback
+            log.exception("beacon failed")
 
     def run(self, render, *args):
         """Call ``render(*args)`` -> list of widgets; on failure log the traceback and show a message."""
@@ -194,8 +288,65 @@ class Page:
             self.status.value = ""
 
 
-def start_page(name: str, title: str, subtitle: str) -> Page:
-    """Show an empty page, warm the libraries up, then wait for a visitor (preheated kernels).
+# What a preheated kernel's warm read produced for the page's default view, handed once to the visit
+# when the store file is still the very same one (a build renames a new file over it: another inode
+# and mtime) and the day has not changed — the visit then shows exactly what it would have read.
+_PREREAD: dict = {}
+
+
+def store_stamp():
+    """Identity of the store file (path, inode, mtime, size), or None when it cannot be read."""
+    from .. import paths
+
+    try:
+        path = paths.db_path()
+        st = os.stat(path)
+    except Exception:  # noqa: BLE001 - no stamp: nothing is reused
+        return None
+    return (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def keep_preread(kind: str, key: tuple, value) -> None:
+    """Keep the warm read's ``value`` for the visit (see :func:`take_preread`)."""
+    stamp = store_stamp()
+    if stamp is not None:
+        _PREREAD[kind] = ((stamp, date.today(), *key), value)
+
+
+def take_preread(kind: str, key: tuple):
+    """The kept warm-read value for ``key`` if the store file and the day are unchanged (once), else None."""
+    got = _PREREAD.pop(kind, None)
+    if got is None:
+        return None
+    stamp = store_stamp()
+    if stamp is None or got[0] != (stamp, date.today(), *key):
+        return None
+    return got[1]
+
+
+def warm_read(name: str, warm) -> None:
+    """In a preheated kernel, before the visit: run ``warm(db)`` — the page's own first read and first
+    chart for its default view — once, so the visit meets DuckDB, pandas and Plotly with their code
+    paths warm; ``warm`` keeps its result (:func:`keep_preread`) and a visit of that very view uses
+    it while the store file is unchanged (:func:`take_preread`), else it reads the store again: a
+    page shows the data as they are when it is opened."""
+    if warm is None or os.environ.get("VOILA_PREHEAT", "False") == "False":
+        return
+    t0 = time.perf_counter()
+    try:
+        db = open_db()
+        try:
+            warm(db)
+        finally:
+            db.close()
+        log.info("%s: warm read in %.2f s", name, time.perf_counter() - t0)
+    except Exception:  # noqa: BLE001 - warming up is optional (no store yet: the visit says so)
+        log.warning("%s: warm read failed", name, exc_info=True)
+
+
+def start_page(name: str, title: str, subtitle: str, warm=None) -> Page:
+    """Show an empty page, warm the libraries up (and, with ``warm``, the page's first read:
+    :func:`warm_read`), then wait for a visitor (preheated kernels).
 
     Logs ``<name>: waiting for a visit`` / ``<name>: visit`` to Voila's log (the browser tests wait
     for the first line before they open a page)."""
@@ -210,6 +361,7 @@ def start_page(name: str, title: str, subtitle: str) -> Page:
 
     display(page.root)
     warm_up()
+    warm_read(name, warm)
     log.info("%s: waiting for a visit", name)
     wait_for_visit()
     log.info("%s: visit", name)
@@ -247,11 +399,11 @@ def download_link_html(name: str, data: bytes, label: str) -> str:
             f'href="data:application/zip;base64,{b64}">⬇ {esc(label)}（{len(data) / 1e6:.1f} MB）</a>')
 
 
-def start_with_store(name: str, title: str, subtitle: str, read):
+def start_with_store(name: str, title: str, subtitle: str, read, warm=None):
     """:func:`start_page`, then the page's first read of the store: ``(page, read(db))``; when the
     store cannot be opened or read, the error is logged, the page says so in Chinese and the result
     is ``(page, None)``."""
-    page = start_page(name, title, subtitle)
+    page = start_page(name, title, subtitle, warm)
     try:
         db = open_db()
         try:
