@@ -581,7 +581,7 @@ def bench_concurrent(work: Path, args) -> dict:
     levels = [int(x) for x in args.levels.split(",")]
     os.environ["SHIWU_MAX_KERNELS"] = str(max(levels) + 4)
 
-    async def open_all(url: str, n: int) -> list[float]:
+    async def open_all(url: str, n: int, path: str = OVERVIEW) -> list[float]:
         async with async_playwright() as pw:
             b = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
@@ -590,32 +590,128 @@ def bench_concurrent(work: Path, args) -> dict:
 
                 async def one(page):
                     t0 = time.perf_counter()
-                    await page.goto(url + OVERVIEW, wait_until="commit", timeout=PAGE_TIMEOUT_MS)
+                    await page.goto(url + path, wait_until="commit", timeout=PAGE_TIMEOUT_MS)
                     await page.wait_for_selector(".js-plotly-plot", state="visible", timeout=PAGE_TIMEOUT_MS)
                     return time.perf_counter() - t0
                 return list(await asyncio.wait_for(asyncio.gather(*(one(p) for p in pages)), timeout=PAGE_TIMEOUT_MS / 1000 + 30))
             finally:
                 await b.close()
 
-    res: dict = {"part": "concurrent", "machine": machine(), "levels": {}}
-    for n in levels:
-        proc, url = launch_voila(db, preheat=True)
+    from shiwu_lib import serve
+
+    default_pool = serve.pool_sizes().get("01_overview.ipynb", 1)
+    res: dict = {"part": "concurrent", "machine": machine(), "levels": {}, "overview_pool_default": default_pool}
+
+    def level(n: int, pool: int) -> dict:
+        """N viewers at once on a fresh server whose overview pool (``pool`` kernels) is full."""
+        old = os.environ.get(serve.POOL_SIZES_ENV)
+        os.environ[serve.POOL_SIZES_ENV] = f"01_overview.ipynb={pool}"
         try:
-            for key in ("overview", "project", "midpoint"):
+            proc, url = launch_voila(db, preheat=True)
+        finally:
+            if old is None:
+                os.environ.pop(serve.POOL_SIZES_ENV, None)
+            else:
+                os.environ[serve.POOL_SIZES_ENV] = old
+        try:
+            for key in ("project", "midpoint"):
                 wait_preheated(url, key)
+            ready = _wait_pool(url, "overview", pool)
             load = os.getloadavg()[0]
             times = asyncio.run(open_all(url, n))
-            res["levels"][str(n)] = {"slowest_s": round(max(times), 2), "median_s": round(statistics.median(times), 2),
-                                     "fastest_s": round(min(times), 2), "load_1min_before": round(load, 2),
-                                     "kernels": len(_kernels_memory(proc.pid))}
+            return {"slowest_s": round(max(times), 2), "median_s": round(statistics.median(times), 2),
+                    "fastest_s": round(min(times), 2), "load_1min_before": round(load, 2),
+                    "overview_pool": pool, "preheated_ready": ready, "kernels": len(_kernels_memory(proc.pid))}
         finally:
             stop_process(proc)
-        time.sleep(2)
+            time.sleep(2)
+
+    for n in levels:
+        res["levels"][str(n)] = level(n, default_pool)
+    # the same burst with the pool sized for it (SHIWU_POOL_SIZES): every viewer meets a preheated kernel
+    top = max(levels)
+    if top > default_pool:
+        res["levels_pool_sized"] = {str(top): level(top, top)}
     one = res["levels"].get("1", {}).get("slowest_s")
-    for n, r in res["levels"].items():
-        r["slowest_vs_one_viewer"] = ratio(r["slowest_s"], one) if one else None
-    res["static_edition"] = "no static edition of the overview exists in the repository yet: not measured"
+    for group in ("levels", "levels_pool_sized"):
+        for n, r in (res.get(group) or {}).items():
+            r["slowest_vs_one_viewer"] = ratio(r["slowest_s"], one) if one else None
+    res["static_edition"] = _static_edition(work, db, levels, lambda url, n: asyncio.run(open_all(url, n, "/index.html")))
     return res
+
+
+def _wait_pool(url: str, page: str, n: int, timeout: float = 300.0) -> int:
+    """Wait until ``n`` preheated kernels of ``page`` wait for a visitor (Voila's log); returns how many do."""
+    def waiting() -> int:
+        text = _log(url).read_text(encoding="utf-8", errors="replace") if _log(url).exists() else ""
+        return text.count(f"INFO {page}: waiting for a visit") - text.count(f"INFO {page}: visit")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and waiting() < n:
+        time.sleep(0.5)
+    return waiting()
+
+
+def _fetch_all(url: str, paths: list[str], n: int) -> list[float]:
+    """What the server does for N viewers at once: each fetches the page and Plotly's bundle (no
+    rendering; the browsers' own drawing is measured by the full visits, on the same 2 cores)."""
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(_):
+        t0 = time.perf_counter()
+        for p in paths:
+            with urllib.request.urlopen(url + p, timeout=60) as r:
+                r.read()
+        return time.perf_counter() - t0
+    with ThreadPoolExecutor(n) as ex:
+        return list(ex.map(one, range(n)))
+
+
+def _static_edition(work: Path, db: Path, levels: list[int], open_all) -> dict:
+    """The same viewers on the static edition (`shiwu publish` of the same store and report date),
+    served by a plain threaded HTTP server (python -m http.server): no kernel per viewer."""
+    import subprocess
+
+    from shiwu_lib.api import Database
+    from shiwu_lib.publish import PLOTLY_JS, publish
+
+    site = work / "site"
+    shutil.rmtree(site, ignore_errors=True)
+    t0 = time.perf_counter()
+    with Database(db) as x:
+        files = publish(REPORT_DATE, site, db=x)
+    out: dict = {"publish_s": round(time.perf_counter() - t0, 2), "files": len(files),
+                 "bytes": sum(f.stat().st_size for f in files), "server": "python -m http.server (ThreadingHTTPServer)",
+                 "levels": {}}
+    import socket
+
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        port = so.getsockname()[1]
+    srv = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(site)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        for n in levels:
+            load = os.getloadavg()[0]
+            fetch = _fetch_all(url, ["/index.html", "/" + PLOTLY_JS], n)
+            times = open_all(url, n)
+            out["levels"][str(n)] = {"slowest_s": round(max(times), 2), "median_s": round(statistics.median(times), 2),
+                                     "fastest_s": round(min(times), 2), "load_1min_before": round(load, 2),
+                                     "server_slowest_s": round(max(fetch), 3)}
+        one = out["levels"].get("1", {}).get("slowest_s")
+        for r in out["levels"].values():
+            r["slowest_vs_one_viewer"] = ratio(r["slowest_s"], one) if one else None
+    finally:
+        srv.terminate()
+        srv.wait(timeout=10)
+    return out
 
 
 # --------------------------------------------------------------------------- (f) pack

@@ -115,6 +115,22 @@ def figures_rows(r: dict) -> list[tuple[str, str, str, str, str]]:
         rows.append((f"(e) {n} viewer(s) opening the overview at once: slowest → first chart", _f(x["slowest_s"]),
                      f"one viewer {_f(c['levels'].get('1', {}).get('slowest_s'))}", _x(x.get("slowest_vs_one_viewer")),
                      "≤ 3× (N = 10)" if n == "10" else ""))
+    for n, x in (c.get("levels_pool_sized") or {}).items():
+        rows.append((f"(e) {n} viewers at once, the overview's preheated pool sized for them "
+                     f"(SHIWU_POOL_SIZES=01_overview.ipynb={x.get('overview_pool')}): slowest → first chart",
+                     _f(x["slowest_s"]), f"one viewer {_f(c['levels'].get('1', {}).get('slowest_s'))}",
+                     _x(x.get("slowest_vs_one_viewer")), "≤ 3× (N = 10)"))
+    se = c.get("static_edition")
+    if isinstance(se, dict):
+        for n, x in (se.get("levels") or {}).items():
+            rows.append((f"(e) {n} viewer(s) opening the static edition's overview (`shiwu publish`, plain HTTP server) at once: "
+                         "slowest → first chart (browsers on the same 2 cores); the server's part (page + Plotly bundle)",
+                         f"{_f(x['slowest_s'])}; server {_f(x.get('server_slowest_s'), nd=3)}",
+                         f"one viewer {_f(se['levels'].get('1', {}).get('slowest_s'))}; server "
+                         f"{_f(se['levels'].get('1', {}).get('server_slowest_s'), nd=3)}",
+                         f"{_x(x.get('slowest_vs_one_viewer'))}; server "
+                         f"{_x(ratio(x.get('server_slowest_s'), se['levels'].get('1', {}).get('server_slowest_s')))}",
+                         ""))
     p = r.get("pack", {})
     if "total_s" in p:
         rows.append((f"(f) `shiwu pack` for {p['report_date']}: total ({p['chart_files']} charts, PNG + SVG)", _f(p["total_s"]),

@@ -77,10 +77,8 @@ class Database:
             warnings.warn(f"{state.reason} — run `shiwu build`", stacklevel=2)
 
     def store_state(self):
-        """Whether the store was built from the data as they are now (``locking.StoreState``)."""
-        from . import locking
-
-        return locking.store_state(self.path, self.build_info())
+        """Whether the store was built from the data as they are now (``store.StoreState``)."""
+        return store.store_state(self.path, self.build_info())
 
     def set_rules(self, rules=None) -> None:
         """Judge with other rules from now on: a :class:`~shiwu_lib.rules.Rules`, a path to a rules

@@ -24,6 +24,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from functools import partial
 
+import numpy as np
 import pandas as pd
 
 from . import lights, periods, plan, progress, units
@@ -198,20 +199,25 @@ class Assessor:
         if key in self._cache:
             return self._cache[key]
         derived = "a.derivation IS NOT NULL" if self.has_column("actuals", "derivation") else "false"
-        df = self._sql(
+        # plain tuples (DuckDB gives date, float and bool objects): no DataFrame per region
+        rows = self.con.execute(
             f"""SELECT a.indicator_id, a.period_label, a.year, a.period_end, a.value_base, a.ytd, a.source_type,
                       {derived} AS derived, s.title AS source_title
                FROM actuals_as_of(?) a LEFT JOIN submissions s USING (submission_id)
-               WHERE a.region = ? ORDER BY a.indicator_id, a.period_end""",
+               WHERE a.region = ? ORDER BY a.indicator_id, a.period_end, a.period_label""",
             [known, self.region],
-        )
+        ).fetchall()
         out: dict[str, list[progress.Observation]] = {}
         titles: dict[tuple[str, str], str] = {}
-        for r in df.itertuples(index=False):
-            out.setdefault(r.indicator_id, []).append(progress.Observation(
-                period_label=r.period_label, year=int(r.year), period_end=pd.Timestamp(r.period_end).date(),
-                value=float(r.value_base), ytd=bool(r.ytd), source_type=r.source_type, derived=bool(r.derived)))
-            titles[(r.indicator_id, r.period_label)] = r.source_title if isinstance(r.source_title, str) else ""
+        obs = progress.Observation
+        nan = float("nan")
+        for ind, label, year, end, value, ytd, source_type, der, title in rows:
+            if type(end) is not date:
+                end = pd.Timestamp(end).date()
+            out.setdefault(ind, []).append(obs(
+                period_label=label, year=int(year), period_end=end, value=nan if value is None else float(value),
+                ytd=bool(ytd), source_type=source_type, derived=bool(der)))
+            titles[(ind, label)] = title if isinstance(title, str) else ""
         self._cache[key] = (out, titles)
         return out, titles
 
@@ -260,34 +266,69 @@ class Assessor:
             used_sources = {o.source_type for o in series if _finite(o.value)}
             # values, gaps and per-year paces in the target's unit (亿元, 亿元/年 …); growth rates stay in %
             conv = _identity if factor is None else partial(_in_factor, factor=factor)
-            rows.append({
-                "project_no": t.project_no, "target_id": t.target_id, "metric_zh": t.metric_zh,
-                "section": t.section, "kind": t.kind, "period": t.period, "start_year": t.start_year,
-                "target_year": t.target_year, "target_value": t.value, "unit": t.unit,
-                "comparator": t.comparator, "stretch": bool(t.stretch),
-                "latest_actual": conv(a.latest_actual), "latest_period": a.latest_period,
-                "time_progress": a.time_progress, "completion": a.completion, "ahead_pp": a.ahead_pp,
-                "gap": conv(a.gap), "projected": conv(a.projected),
-                "observed_rate": conv(a.observed_rate), "required_rate": conv(a.required_rate),
-                "likely_met": a.likely_met, "met": a.met, "status": a.status, "reason": a.reason_zh,
-                "method": a.method_zh, "baseline": conv(a.baseline), "baseline_source": a.baseline_source,
-                "indicator_id": t.indicator_id, "lead_unit": t.lead_unit, "project_short": t.project_short,
-                "firm_target_id": t.firm_target_id,
-                "source_types": ";".join(sorted(used_sources)),
-                "is_demo": "demo" in used_sources,
-                "report_date": d, "known_at": known, "time_progress_date": a.time_progress_date,
-                "time_progress_report": a.time_progress_report, "data_lag_months": a.data_lag_months,
-                "stale": a.stale, "baseline_period": a.baseline_period,
-                "baseline_source_title": titles.get((t.indicator_id, a.baseline_period), "") if a.baseline_period else "",
-                "projected_share": a.projected_share, "projected_completion": a.projected_completion,
-                "observed_cagr": a.observed_cagr, "required_cagr": a.required_cagr,
-                "escap_ratio": a.escap_ratio, "escap_class": a.escap_class,
-                "sdg_ratio": a.sdg_ratio, "sdg_class": a.sdg_class, "final": a.final, "fell_back": a.fell_back,
-                "derived": a.derived, "light_basis": a.light_basis, "score_pp": a.score_pp,
-                "missing_years": ";".join(str(y) for y in a.missing_years),
-                "prev_status": None, "prev_ahead_pp": None, "red_streak": 0,
-            })
-        out = pd.DataFrame(rows, columns=STATUS_COLUMNS)
+            rows.append((
+                t.project_no,  # project_no
+                t.target_id,  # target_id
+                t.metric_zh,  # metric_zh
+                t.section,  # section
+                t.kind,  # kind
+                t.period,  # period
+                t.start_year,  # start_year
+                t.target_year,  # target_year
+                t.value,  # target_value
+                t.unit,  # unit
+                t.comparator,  # comparator
+                bool(t.stretch),  # stretch
+                conv(a.latest_actual),  # latest_actual
+                a.latest_period,  # latest_period
+                a.time_progress,  # time_progress
+                a.completion,  # completion
+                a.ahead_pp,  # ahead_pp
+                conv(a.gap),  # gap
+                conv(a.projected),  # projected
+                conv(a.observed_rate),  # observed_rate
+                conv(a.required_rate),  # required_rate
+                a.likely_met,  # likely_met
+                a.met,  # met
+                a.status,  # status
+                a.reason_zh,  # reason
+                a.method_zh,  # method
+                conv(a.baseline),  # baseline
+                a.baseline_source,  # baseline_source
+                t.indicator_id,  # indicator_id
+                t.lead_unit,  # lead_unit
+                t.project_short,  # project_short
+                t.firm_target_id,  # firm_target_id
+                ";".join(sorted(used_sources)),  # source_types
+                "demo" in used_sources,  # is_demo
+                d,  # report_date
+                known,  # known_at
+                a.time_progress_date,  # time_progress_date
+                a.time_progress_report,  # time_progress_report
+                a.data_lag_months,  # data_lag_months
+                a.stale,  # stale
+                a.baseline_period,  # baseline_period
+                titles.get((t.indicator_id, a.baseline_period), "") if a.baseline_period else "",  # baseline_source_title
+                a.projected_share,  # projected_share
+                a.projected_completion,  # projected_completion
+                a.observed_cagr,  # observed_cagr
+                a.required_cagr,  # required_cagr
+                a.escap_ratio,  # escap_ratio
+                a.escap_class,  # escap_class
+                a.sdg_ratio,  # sdg_ratio
+                a.sdg_class,  # sdg_class
+                a.final,  # final
+                a.fell_back,  # fell_back
+                a.derived,  # derived
+                a.light_basis,  # light_basis
+                a.score_pp,  # score_pp
+                ";".join(str(y) for y in a.missing_years),  # missing_years
+                None,  # prev_status
+                None,  # prev_ahead_pp
+                0,  # red_streak
+            ))
+        # tuples in STATUS_COLUMNS order: ~3× cheaper for pandas than one dict per row
+        out = pd.DataFrame.from_records(rows, columns=STATUS_COLUMNS) if rows else pd.DataFrame(columns=STATUS_COLUMNS)
         self._cache[key] = out
         return out
 
@@ -305,13 +346,13 @@ class Assessor:
             prev = self._previous(d)
             if prev is not None:
                 stored = self._stored_rows("out_target_status", prev, known)
-                h = (stored if stored is not None else self.status(prev, known)).set_index("target_id")
-                df["prev_status"] = df["target_id"].map(h["status"])
-                df["prev_ahead_pp"] = df["target_id"].map(h["ahead_pp"])
-                before = df["target_id"].map(h["red_streak"]).fillna(0).astype(int)
+                h = stored if stored is not None else self.status(prev, known)
+                # plain dict lookups (what Series.map on the previous frame's target_id does, ~10× cheaper)
+                df["prev_status"], df["prev_ahead_pp"], before = _carried(
+                    h, "target_id", df["target_id"], ("status", "ahead_pp"))
             else:
                 before = 0
-            red = (df["status"] == "red").astype(int)
+            red = (df["status"] == "red").to_numpy().astype(int)
             df["red_streak"] = red * (1 + before)
             self._cache[key] = df
         return self._cache[key].copy()
@@ -361,9 +402,10 @@ class Assessor:
         if by == "project":
             rk = lights.ranking_frame(st, self.projects(), d)
         elif by == "lead_unit":
-            play = lights.firm_in_play(st, d)
+            play = lights.firm_in_play_for_ranking(st, d)
             rk = progress.rank(play, by="lead_unit")
-            rk["light"] = [lights.project_light(play.loc[play["lead_unit"] == u, "status"]) for u in rk["lead_unit"]]
+            statuses = lights.group_values(play["lead_unit"], play["status"])
+            rk["light"] = [lights.project_light(statuses.get(u, ())) for u in rk["lead_unit"]]
         else:
             raise ValueError(f"ranking by {by!r}: expected 'project' or 'lead_unit'")
         self._cache[key] = rk
@@ -381,14 +423,12 @@ class Assessor:
             if prev is not None:
                 stored = self._stored_rows("out_ranking", prev, known, by)
                 if stored is not None:
-                    h = stored.set_index("key")
+                    h, hkey = stored, "key"
                     keys = rk[col].astype(str)
                 else:
-                    h = self.ranking(prev, known, by).set_index(col)
+                    h, hkey = self.ranking(prev, known, by), col
                     keys = rk[col]
-                rk["rank_prev"] = keys.map(h["rank"])
-                rk["light_prev"] = keys.map(h["light"])
-                before = keys.map(h["red_streak"]).fillna(0).astype(int)
+                rk["rank_prev"], rk["light_prev"], before = _carried(h, hkey, keys, ("rank", "light"))
             else:
                 rk["rank_prev"] = None
                 rk["light_prev"] = None
@@ -405,6 +445,21 @@ class Assessor:
         return progress.midpoint(self.status(report, known), check_year=p.midpoint_year, final_year=p.final_year)
 
 
+def _carried(h: pd.DataFrame, hkey: str, keys: pd.Series, columns: tuple[str, ...]):
+    """The previous quarter's ``columns`` and red_streak for ``keys``: ``keys.map(h.set_index(hkey)[c])``
+    for each column and the streak with 0 for a key it lacks. When every key is found (the case of
+    consecutive quarters) by positions, ~10× cheaper than the maps; else by the maps themselves."""
+    at = {k: i for i, k in enumerate(h[hkey].tolist())}
+    idx = [at.get(k) for k in keys.tolist()]
+    if len(at) == len(h) and all(i is not None for i in idx):
+        pos = np.asarray(idx, dtype=np.intp)
+        out = [pd.Series(h[c].to_numpy()[pos] if h[c].dtype == object else h[c].array.take(pos), index=keys.index)
+               for c in columns]
+        return (*out, h["red_streak"].fillna(0).astype(int).to_numpy()[pos])
+    m = h.set_index(hkey)
+    return (*(keys.map(m[c]) for c in columns), keys.map(m["red_streak"]).fillna(0).astype(int))
+
+
 # ----------------------------------------------------------------------------------------------
 # the build step: out_ tables
 # ----------------------------------------------------------------------------------------------
@@ -414,7 +469,7 @@ OUT_TABLES = ("out_target_status", "out_project_status", "out_ranking", "out_mid
 
 def project_status_frame(st: pd.DataFrame, rk: pd.DataFrame, d: date) -> pd.DataFrame:
     """One row per project at ``d``: light, counts of its in-play firm targets, rank and its memory."""
-    play = lights.firm_in_play(st, d)
+    play = lights.firm_in_play_for_ranking(st, d)
     play_no = play["project_no"].to_numpy()
     play_status = play["status"].to_numpy(dtype=object)
     rows = []

@@ -254,10 +254,7 @@ def run(db_path=None, demo: bool | None = None, verbose: bool = False) -> Path:
             summary = step.run(con, ctx)
             log(f"  {step.name:<10} {summary or ''} ({time.perf_counter() - t:.1f} s)")
 
-    t0 = time.perf_counter()
-    target = store.build_atomically(db_path, fill)
-    log(f"built {target} in {time.perf_counter() - t0:.1f} s")
-    return target
+    return store.build_atomically(db_path, fill)   # `shiwu build` prints the one summary line
 
 
 def cli_build(args) -> int:

@@ -76,7 +76,10 @@ def in_play_mask(st: pd.DataFrame, report_date: date) -> pd.Series:
     """Targets whose window has begun by ``report_date`` and whose target year is its year or later."""
     if st.empty:
         return pd.Series([], dtype=bool)
-    starts = [span_start(p, s, t) for p, s, t in zip(st["period"], st["start_year"], st["target_year"])]
+    # one span_start per distinct (period, start_year, target_year): a status frame repeats few of them
+    memo: dict = {}
+    starts = [memo[k] if k in memo else memo.setdefault(k, span_start(*k))
+              for k in zip(st["period"], st["start_year"], st["target_year"])]
     starts = pd.Series(starts, index=st.index)
     return (starts <= report_date.year) & (pd.to_numeric(st["target_year"]) >= report_date.year)
 
@@ -89,10 +92,20 @@ def firm_in_play(st: pd.DataFrame, report_date: date) -> pd.DataFrame:
     return st[firm & in_play_mask(st, report_date)]
 
 
+#: the columns the lights and the ranking read from a status frame (a status frame has ~60)
+RANKING_INPUT = ("project_no", "lead_unit", "status", "ahead_pp", "score_pp", "stretch", "is_demo", "period",
+                 "start_year", "target_year")
+
+
+def firm_in_play_for_ranking(st: pd.DataFrame, report_date: date) -> pd.DataFrame:
+    """:func:`firm_in_play` of only the :data:`RANKING_INPUT` columns (filtering 10 columns, not 60)."""
+    return firm_in_play(st[[c for c in RANKING_INPUT if c in st.columns]], report_date)
+
+
 def ranking_frame(st: pd.DataFrame, projects: pd.DataFrame, report_date: date) -> pd.DataFrame:
     """The 晾晒 ranking (progress.rank) over the in-play firm targets; projects without any in-play
     target are appended at the end. Adds short_zh, lead_unit, light."""
-    play = firm_in_play(st, report_date)
+    play = firm_in_play_for_ranking(st, report_date)
     rk = progress.rank(play, by="project_no") if len(play) else pd.DataFrame(columns=["project_no"] + progress.RANK_COLUMNS)
     missing = [n for n in projects["project_no"] if n not in set(rk["project_no"])]
     if missing:
@@ -102,6 +115,16 @@ def ranking_frame(st: pd.DataFrame, projects: pd.DataFrame, report_date: date) -
         extra["rank"] = range(len(rk) + 1, len(rk) + 1 + len(extra))
         rk = pd.concat([rk, extra], ignore_index=True) if len(rk) else extra
     rk = rk.merge(projects[["project_no", "short_zh", "name_zh", "lead_unit"]], on="project_no", how="left")
-    rk["light"] = [project_light(play.loc[play["project_no"] == n, "status"]) for n in rk["project_no"]]
-    rk["any_demo"] = [bool(play.loc[play["project_no"] == n, "is_demo"].fillna(False).astype(bool).any()) for n in rk["project_no"]]
+    statuses = group_values(play["project_no"], play["status"])
+    demo = group_values(play["project_no"], play["is_demo"].fillna(False).astype(bool))
+    rk["light"] = [project_light(statuses.get(n, ())) for n in rk["project_no"]]
+    rk["any_demo"] = [any(demo.get(n, ())) for n in rk["project_no"]]
     return rk.sort_values("rank").reset_index(drop=True)
+
+
+def group_values(keys: pd.Series, values: pd.Series) -> dict:
+    """{key: [value, …]} in row order: one pass instead of one boolean filter per key."""
+    out: dict = {}
+    for k, v in zip(keys.tolist(), values.tolist()):
+        out.setdefault(k, []).append(v)
+    return out

@@ -10,11 +10,12 @@
   it: they open the published file read-only, which the build replaces atomically.
 * :func:`clean_stale_staging` — removes ``<db>.building-<pid>`` (and ``.wal``) files left by builds
   whose process no longer exists.
-* :func:`store_state` — the crash check (repaired by :func:`shiwu_lib.returns.intake.ensure_current`): the store records the sha256 of
-  its inputs (``build_info.inputs_sha256``, ``store._input_fingerprint``: curated CSVs + archived
-  returns). If the archive holds something the store was not built from (an ingest killed after
-  its archive entry was committed, or a build killed before it published), the two differ:
-  ``intake.ensure_current`` rebuilds (under the lock), or reports it in one line.
+* The crash check that uses the lock's guarantees, :func:`shiwu_lib.store.store_state` (repaired by
+  :func:`shiwu_lib.returns.intake.ensure_current`), lives in ``store``: the store records the sha256
+  of its inputs (``build_info.inputs_sha256``, ``store.input_fingerprint``: curated CSVs + archived
+  returns); if the archive holds something the store was not built from (an ingest killed after its
+  archive entry was committed, or a build killed before it published), the two differ. This module
+  imports nothing of the package but ``paths`` (``store`` builds on it, not the other way round).
 
 Standard library only (``fcntl`` on POSIX, ``msvcrt`` on Windows): no extra dependency.
 """
@@ -26,7 +27,6 @@ import re
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -212,67 +212,3 @@ def clean_archive_leftovers() -> list[Path]:
                 f.unlink()
                 removed.append(f)
     return removed
-
-
-# --------------------------------------------------------------------------- store vs archive
-@dataclass
-class StoreState:
-    """``current``: the store was built from the data as it is now."""
-
-    current: bool
-    db_path: Path
-    reason: str = ""                 # one line when not current
-    demo_loaded: bool | None = None  # what the existing store was built with (None: no store)
-
-    def line(self) -> str:
-        return f"the store {self.db_path} is up to date" if self.current else self.reason
-
-
-def read_build_info(db_path: str | os.PathLike | None = None) -> dict[str, str] | None:
-    """``build_info`` of the store as a dict, or None when there is no readable store."""
-    target = Path(db_path) if db_path else paths.db_path()
-    if not target.is_file():
-        return None
-    from . import store
-
-    try:  # the configuration of store.connect: a dashboard's open connection can share the file
-        con = store.connect(target, read_only=True)
-    except Exception:  # noqa: BLE001 - not a DuckDB file, or locked by a writer of another kind
-        return None
-    try:
-        return dict(con.execute("SELECT key, value FROM build_info").fetchall())
-    except Exception:  # noqa: BLE001 - a store without build_info
-        return {}
-    finally:
-        con.close()
-
-
-def inputs_fingerprint() -> str:
-    """The fingerprint the build records (``store.input_fingerprint``) of the data as it is now."""
-    from . import store
-
-    fn = getattr(store, "input_fingerprint", None) or getattr(store, "_input_fingerprint")
-    return fn()
-
-
-def store_state(db_path: str | os.PathLike | None = None, build_info: dict | None = None) -> StoreState:
-    """Compare the store's recorded input fingerprint with the data directory now.
-
-    ``build_info``: the store's ``build_info`` as already read through an open connection (e.g.
-    ``sw.open().build_info()``) — then the file is not opened again (DuckDB refuses a second
-    connection to one file with another configuration in the same process).
-    """
-    target = Path(db_path) if db_path else paths.db_path()
-    info = build_info if build_info is not None else read_build_info(target)
-    if info is None:
-        return StoreState(False, target, f"the store {target} does not exist or cannot be read: it must be built")
-    demo = {"true": True, "false": False}.get(info.get("demo_loaded", ""))
-    recorded = info.get("inputs_sha256")
-    try:
-        now = inputs_fingerprint()
-    except OSError as exc:
-        return StoreState(False, target, f"cannot read the data directory ({exc})", demo)
-    if recorded != now:
-        return StoreState(False, target, f"the store {target.name} was not built from the data as it is now "
-                                         f"(an interrupted ingest or build, or changed data): it must be rebuilt", demo)
-    return StoreState(True, target, "", demo)

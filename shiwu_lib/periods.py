@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 QUARTER_ZH = {1: "一季度", 2: "二季度", 3: "三季度", 4: "四季度"}
 YTD_ZH = {1: "1-3月", 2: "1-6月", 3: "1-9月", 4: "1-12月"}
@@ -127,6 +128,15 @@ def read(label) -> Period | None:
 
 def label_zh(label, ytd: bool = True) -> str:
     """A period label in Chinese (:meth:`Period.label_zh`); text that is no period label is returned as is."""
+    if type(label) is str:            # cached for text only (2025 and 2025.0 would share a key)
+        return _label_zh(label, bool(ytd))
+    p = read(label)
+    return p.label_zh(ytd) if p else str(label)
+
+
+@lru_cache(maxsize=4096)
+def _label_zh(label, ytd: bool) -> str:
+    # the engine words the same few hundred labels thousands of times per build
     p = read(label)
     return p.label_zh(ytd) if p else str(label)
 

@@ -119,9 +119,11 @@ from __future__ import annotations
 import calendar
 import math
 from dataclasses import asdict, dataclass, fields
+from operator import attrgetter
 from datetime import date, timedelta
 from typing import Any, Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from . import fmt as _fmt
@@ -227,7 +229,11 @@ class Assessment:
 # ----------------------------------------------------------------------------------------------
 
 def _is_month_end(d: date) -> bool:
-    return d.day == calendar.monthrange(d.year, d.month)[1]
+    return d.day >= 28 and (d + _ONE_DAY).day == 1
+
+
+_ONE_DAY = timedelta(days=1)
+_PERIOD_END_OF = attrgetter("period_end")
 
 
 def _month_index(d: date) -> int:
@@ -327,6 +333,8 @@ def usable(observations: Iterable[Observation], as_of: date) -> list[Observation
     period end (stable, so of two values for the same period the later one in the input wins)."""
     as_of = _to_date(as_of)
     keep = [o for o in observations if _to_date(o.period_end) <= as_of and _finite(o.value)]
+    if all(type(o.period_end) is date for o in keep):      # the engine's case: no conversion per key
+        return sorted(keep, key=_PERIOD_END_OF)
     return sorted(keep, key=lambda o: _to_date(o.period_end))
 
 
@@ -1068,6 +1076,7 @@ def assessments_frame(assessments: Iterable[Assessment], **extra_columns: Any) -
     return df
 
 
+_NAN = float("nan")
 RANK_COLUMNS = ["n_targets", "n_with_data", "n_green", "n_yellow", "n_red", "n_grey", "mean_ahead_pp",
                 "share_green", "rank", "score_pp"]
 
@@ -1100,11 +1109,15 @@ def rank(assessments: pd.DataFrame, by: str | Sequence[str] = "project_no", *,
     st_all = status.to_numpy(dtype=object)
     ahead_all = ahead.to_numpy(dtype=float, na_value=float("nan"))
     score_all = score.to_numpy(dtype=float, na_value=float("nan"))
-    positions = df[keys].assign(_rank_pos=range(len(df)))
+    # the groups in order of first appearance, missing keys (None / NaN) as one group: what
+    # DataFrame.groupby(keys, sort=False, dropna=False) gives, without its per-call cost
+    groups: dict[tuple, list[int]] = {}
+    for i, key in enumerate(zip(*(df[k].tolist() for k in keys))):
+        key = tuple(_NAN if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in key)
+        groups.setdefault(key, []).append(i)
     rows = []
-    for key, g in positions.groupby(keys, sort=False, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
-        pos = g["_rank_pos"].to_numpy()
+    for key, pos in groups.items():
+        pos = np.asarray(pos, dtype=np.intp)
         st = st_all[pos]
         ah = ahead_all[pos]
         ah = ah[~pd.isna(ah)]
@@ -1179,19 +1192,19 @@ def midpoint(assessments_2025: pd.DataFrame, *, check_year: int = 2025, final_ye
         else pd.Series(True, index=df.index)
     id_cols = [c for c in _MIDPOINT_ID_COLUMNS if c in df.columns]
     rows = []
-    for i in df.index:
-        r = df.loc[i]
+    ty_l, start_l, span_l = ty.tolist(), start.tolist(), is_span.tolist()
+    for j, r in enumerate(df.to_dict("records")):
         completion = r["completion"] if _finite(r["completion"]) else None
         gap = r["gap"] if _finite(r["gap"]) else None
         met = None if pd.isna(r["met"]) else bool(r["met"])
         tp = r["time_progress"] if "time_progress" in df.columns and _finite(r["time_progress"]) else None
-        if ty[i] == check_year:
+        if ty_l[j] == check_year:
             check, check_zh, expected = "target_2025", f"{check_year}年目标", (tp if tp is not None else 1.0)
             on_track = met
-        elif ty[i] == final_year and start[i] <= check_year and is_span[i]:
+        elif ty_l[j] == final_year and start_l[j] <= check_year and span_l[j]:
             check, check_zh = "span_2027", f"{final_year}年目标中期进度"
             expected = tp if tp is not None else time_progress(
-                date(check_year, 12, 31), date(int(start[i]), 1, 1), date(final_year, 12, 31))
+                date(check_year, 12, 31), date(int(start_l[j]), 1, 1), date(final_year, 12, 31))
             on_track = None if r["status"] in (None, GREY) or pd.isna(r["status"]) else bool(r["status"] == GREEN)
         else:
             continue

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import time
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Callable
@@ -196,3 +197,57 @@ def build_atomically(db_path: str | os.PathLike | None, fill: Callable[[duckdb.D
             staging.unlink(missing_ok=True)
             raise
     return target
+
+
+# --------------------------------------------------------------------------- store vs data (crash check)
+@dataclass
+class StoreState:
+    """``current``: the store was built from the data as it is now."""
+
+    current: bool
+    db_path: Path
+    reason: str = ""                 # one line when not current
+    demo_loaded: bool | None = None  # what the existing store was built with (None: no store)
+
+    def line(self) -> str:
+        return f"the store {self.db_path} is up to date" if self.current else self.reason
+
+
+def read_build_info(db_path: str | os.PathLike | None = None) -> dict[str, str] | None:
+    """``build_info`` of the store as a dict, or None when there is no readable store."""
+    target = Path(db_path) if db_path else paths.db_path()
+    if not target.is_file():
+        return None
+    try:  # the configuration of connect: a dashboard's open connection can share the file
+        con = connect(target, read_only=True)
+    except Exception:  # noqa: BLE001 - not a DuckDB file, or locked by a writer of another kind
+        return None
+    try:
+        return dict(con.execute("SELECT key, value FROM build_info").fetchall())
+    except Exception:  # noqa: BLE001 - a store without build_info
+        return {}
+    finally:
+        con.close()
+
+
+def store_state(db_path: str | os.PathLike | None = None, build_info: dict | None = None) -> StoreState:
+    """Compare the store's recorded input fingerprint with the data directory now.
+
+    ``build_info``: the store's ``build_info`` as already read through an open connection (e.g.
+    ``sw.open().build_info()``) — then the file is not opened again (DuckDB refuses a second
+    connection to one file with another configuration in the same process).
+    """
+    target = Path(db_path) if db_path else paths.db_path()
+    info = build_info if build_info is not None else read_build_info(target)
+    if info is None:
+        return StoreState(False, target, f"the store {target} does not exist or cannot be read: it must be built")
+    demo = {"true": True, "false": False}.get(info.get("demo_loaded", ""))
+    recorded = info.get("inputs_sha256")
+    try:
+        now = input_fingerprint()
+    except OSError as exc:
+        return StoreState(False, target, f"cannot read the data directory ({exc})", demo)
+    if recorded != now:
+        return StoreState(False, target, f"the store {target.name} was not built from the data as it is now "
+                                         f"(an interrupted ingest or build, or changed data): it must be rebuilt", demo)
+    return StoreState(True, target, "", demo)

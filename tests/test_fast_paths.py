@@ -341,3 +341,29 @@ def test_the_arrow_csv_reader_reads_what_pandas_reads(tmp_path):
     odd.write_text('\ufeffa,b,c\n"x, ""y""",,007\n"two\nlines", 3.0 ,\n', encoding="utf-8")
     pd.testing.assert_frame_equal(published.read_csv_strings(odd),
                                   pd.read_csv(odd, dtype=str, keep_default_na=False, encoding="utf-8"), check_exact=True)
+
+
+def test_observations_in_a_total_order():
+    """Two values of one indicator whose periods end on the same day ('2026' and '2026Q4') reach the
+    engine in one order however DuckDB scans them: the engine picks between such ties by position
+    (a 曾于…达到目标 reason names one of them), so two builds of the same data must word it alike."""
+    import datetime as dt
+
+    import duckdb
+
+    from shiwu_lib import assessment, metadata, plan, rules, store
+
+    region = plan.default_region()
+    con = duckdb.connect()
+    metadata.create_schema(con, region)
+    con.execute(store.sql_text("views.sql"))
+    rows = [("2026Q4", "Q", dt.date(2026, 10, 1)), ("2026", "Y", dt.date(2026, 1, 1)),
+            ("2026Q3", "Q", dt.date(2026, 7, 1))]
+    for label, freq, start in rows:
+        end = dt.date(2026, 9, 30) if label == "2026Q3" else dt.date(2026, 12, 31)
+        con.execute("""INSERT INTO actuals (region, indicator_id, period_label, freq, year, period_start, period_end,
+                       ytd, value, unit, value_base, base_unit, source_type, submission_id, reported_at)
+                       VALUES (?, 'p01_x', ?, ?, 2026, ?, ?, true, 1.0, '个', 1.0, '个', 'published', 's1',
+                       TIMESTAMP '2027-01-20 00:00:00')""", [region, label, freq, start, end])
+    obs, _ = assessment.Assessor(con, region, rules.load_rules()).observations(dt.date(2027, 2, 1))
+    assert [o.period_label for o in obs["p01_x"]] == ["2026Q3", "2026", "2026Q4"]

@@ -88,10 +88,10 @@ def leftovers(db) -> list[str]:
 
 
 def assert_consistent(db) -> None:
-    from shiwu_lib import locking
+    from shiwu_lib import store
 
     assert archive_shas() == store_shas(db), "archive and store disagree"
-    st = locking.store_state(db)
+    st = store.store_state(db)
     assert st.current, st.reason
     assert leftovers(db) == [], leftovers(db)
 
@@ -123,7 +123,7 @@ KILLS = [
 
 
 def test_kill_ingest_and_build_at_many_points_then_the_next_command_repairs(world):
-    from shiwu_lib import cli, locking
+    from shiwu_lib import cli, locking, store
     from shiwu_lib.returns import intake
     from shiwu_lib.returns.archive import is_archived
     from shiwu_lib.returns.common import sha256_file
@@ -148,7 +148,7 @@ def test_kill_ingest_and_build_at_many_points_then_the_next_command_repairs(worl
         if point in ("part_xlsx", "part_json", "between_renames"):
             assert leftovers(db), f"{point}: expected a half-written archive entry"
         if nxt == "ensure_current":
-            before = locking.store_state(db)
+            before = store.store_state(db)
             intake.ensure_current(db)
             assert before.current == (point in ("locked", "published")), point  # leftovers count as a change
         elif nxt == "ingest the same file":

@@ -139,12 +139,15 @@ def derive(actuals: pd.DataFrame, derivations: pd.DataFrame, submissions: pd.Dat
     ``actuals``: published rows with at least indicator_id, region, period_label, freq, year,
     period_end, ytd, value, unit, value_base, submission_id, reported_at (a ``derivation`` column,
     if present, marks rows that are themselves derived: they are never used as parts).
-    ``submissions``: submission_id, title, grade (for the note and the weakest grade).
+    ``submissions``: submission_id, title, grade (for the note and the weakest grade), as a frame or
+    as {submission_id: {title, grade}}.
     ``indicators``: {indicator_id: row} or a frame with indicator_id, unit, name_zh, measure.
     """
     inds = _indicator_info(indicators)
     subs = {}
-    if submissions is not None and not submissions.empty:
+    if isinstance(submissions, dict):          # {submission_id: {title, grade}} (load() builds it once)
+        subs = submissions
+    elif submissions is not None and not submissions.empty:
         subs = {r["submission_id"]: r for r in submissions.to_dict("records")}
     act_cols = ["region", "indicator_id", "period_label", "freq", "year", "period_start", "period_end", "ytd",
                 "value", "unit", "value_base", "base_unit", "source_type", "submission_id", "reported_at",
@@ -254,12 +257,16 @@ def load(con) -> int:
     wanted = sorted({p for f in dv["formula"] for p in formula_parts(f)} | set(dv["indicator_id"]))
     acts = con.execute("SELECT * FROM actuals WHERE source_type = 'published' AND derivation IS NULL "
                        "AND list_contains(?, indicator_id) ORDER BY actual_id", [wanted]).df()
-    subs = con.execute("SELECT submission_id, title, grade FROM submissions WHERE source_type = 'published'").df()
+    # once for every region (a province has thousands of documents), as plain dicts
+    subs = {sid: {"submission_id": sid, "title": title, "grade": grade} for sid, title, grade in con.execute(
+        "SELECT submission_id, title, grade FROM submissions WHERE source_type = 'published'").fetchall()}
     inds = con.execute("SELECT indicator_id, region, unit, name_zh, measure FROM indicators").df()
     rows, new_subs = [], []
+    acts_by = dict(tuple(acts.groupby("region", sort=False)))       # split once, not filtered per region
+    inds_by = dict(tuple(inds.groupby("region", sort=False)))
     for region, dg in dv.assign(region=dv["region"].replace("", common.DEFAULT_REGION)).groupby("region"):
-        ig = inds[inds["region"] == region]
-        r, s = derive(acts[acts["region"] == region], dg, subs, ig)
+        ig = inds_by.get(region, inds.iloc[0:0])
+        r, s = derive(acts_by.get(region, acts.iloc[0:0]), dg, subs, ig)
         rows.append(r)
         new_subs.append(s)
     rows_df = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()

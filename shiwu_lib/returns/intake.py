@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .. import build, locking, paths
+from .. import build, locking, paths, store
 from . import common, layout
 from .archive import archive_return, is_archived, sync_archive
 from .ingest import ReturnError, WorkbookRejected, parse_workbook
@@ -131,7 +131,7 @@ def ingest_files(files, dry_run: bool = False, *, received_at: dt.datetime | Non
     db.parent.mkdir(parents=True, exist_ok=True)   # the lock lives beside the store
     with locking.writer_lock(db, wait=wait, timeout=timeout, on_wait=on_wait):
         leftovers = locking.clean_archive_leftovers() + locking.clean_stale_staging(db)
-        state = locking.store_state(db) if rebuild else None
+        state = store.store_state(db) if rebuild else None
         report = _ingest(files, False, received_at, today)
         new = sum(r.status == "accepted" for r in report.results)
         # a store that exists but was not built from the archive as it is: an interrupted writer
@@ -207,7 +207,7 @@ def _ingest(files, dry_run, received_at, today) -> IngestReport:
 def ensure_current(db_path: str | os.PathLike | None = None, *, repair: bool = True, demo: bool | None = None,
                    wait: bool = True, timeout: float | None = None,
                    on_wait: Callable[[str], None] | None = None,
-                   log: Callable[[str], None] | None = None) -> locking.StoreState:
+                   log: Callable[[str], None] | None = None) -> store.StoreState:
     """Detect a crashed writer's state and repair it.
 
     Takes the writer lock, removes leftovers (archive ``.part`` files, uncommitted workbooks,
@@ -218,11 +218,11 @@ def ensure_current(db_path: str | os.PathLike | None = None, *, repair: bool = T
     """
     target = Path(db_path) if db_path else paths.db_path()
     if not repair:
-        return locking.store_state(target)
+        return store.store_state(target)
     with locking.writer_lock(target, wait=wait, timeout=timeout, on_wait=on_wait):
         left = locking.clean_archive_leftovers()
         staged = locking.clean_stale_staging(target)
-        st = locking.store_state(target)
+        st = store.store_state(target)
         if not st.current:
             use_demo = demo if demo is not None else st.demo_loaded
             build.run(target, demo=use_demo)
