@@ -204,8 +204,6 @@ class Page:
         marked), at the latest ``fallback_s`` seconds from now. A later render makes the remaining
         steps a no-op. ``cleanup()`` (closing the store a step opened) runs after the last step or
         when the steps are dropped. Outside a kernel (no event loop) they run at once."""
-        import asyncio
-
         gen = self.generation
         todo = list(steps)
         t0 = time.perf_counter()
@@ -252,10 +250,7 @@ class Page:
             else:
                 loop.call_soon(step)
 
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
+        loop = _kernel_loop()
         if loop is None:
             start("(no event loop)")
             return
@@ -286,6 +281,28 @@ class Page:
             self.show_error(exc)
         finally:
             self.status.value = ""
+
+
+def _kernel_loop():
+    """The running event loop of the IPython kernel this page runs in, or None outside a kernel.
+
+    Outside a kernel the deferred steps run at once. A running loop alone is no kernel: a test
+    process that drives a browser (Playwright) has one, and nothing would ever run its callbacks
+    for a page function called there."""
+    import asyncio
+
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except Exception:  # noqa: BLE001 - no IPython: no kernel
+        shell = None
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return None
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 # What a preheated kernel's warm read produced for the page's default view, handed once to the visit
