@@ -105,9 +105,13 @@ def test_a_bad_cell_falls_back_to_the_frames_error(edge_csv, monkeypatch, tmp_pa
     """A value DuckDB cannot cast makes load() use the frame path, which raises its own error; no
     half-loaded published rows are left behind by the SQL attempt."""
     text = edge_csv.read_text(encoding="utf-8").replace(",1.1,,亿元,", ",一点一,,亿元,", 1)
-    edge_csv.write_text(text, encoding="utf-8")
+    curated = tmp_path / "data" / "curated"
+    curated.mkdir(parents=True)
+    (curated / published.CSV_NAME).write_text(text, encoding="utf-8")
     con = _store()
-    monkeypatch.setattr(paths, "curated_dir", lambda: tmp_path)
+    # a data folder of its own, the way a user points shiwu at one (every reader follows it)
+    monkeypatch.setenv("SHIWU_DATA_DIR", str(tmp_path / "data"))
+    assert paths.curated_dir() == curated.resolve()
     with pytest.raises(ValueError, match="一点一"):
         published.load(con)
     assert con.execute("SELECT count(*) FROM actuals").fetchall()[0][0] == 0
