@@ -22,18 +22,27 @@ Values follow each target × a pace factor per region and project (0.80–1.20, 
 lights and rankings differ between regions. Every row is labelled: the source title starts with
 ``合成数据（基准测试）``, ``source_kind`` is ``synthetic``, the note says so, the region names start
 with 合成县. The same seed and sizes give byte-identical CSVs and workbooks.
+
+``--workers`` (2) spawned processes do the work: the regions' actuals first (one job a region, the CSV
+bytes written by the main process in region order), then the workbooks (20 a job); the files are the
+same bytes as with ``--workers 1`` (tests/test_benchmarks_smoke.py compares both).
 """
 from __future__ import annotations
 
+import _random
 import argparse
 import calendar
+import csv
 import datetime as dt
+import functools
 import hashlib
+import io
 import json
 import os
 import random
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -62,13 +71,28 @@ def _rng(*parts) -> random.Random:
     return random.Random("-".join(str(p) for p in parts))
 
 
+_R = random.Random()
+
+
+def _rand(key: str) -> float:
+    """``random.Random(key).random()`` for a str ``key`` (the version-2 seed: the key's bytes and their
+    sha512 as one integer), on one reused generator: the same number, without a new object each time."""
+    a = key.encode()
+    _random.Random.seed(_R, int.from_bytes(a + hashlib.sha512(a).digest(), "big"))
+    return _R.random()
+
+
+@functools.lru_cache(maxsize=None)
 def month_end(y: int, m: int) -> dt.date:
     return dt.date(y, m, calendar.monthrange(y, m)[1])
 
 
 # --------------------------------------------------------------------------- value model
 class Model:
-    """The synthetic value of one indicator of one region for any month / quarter / year (its unit)."""
+    """The synthetic value of one indicator of one region for any month / quarter / year (its unit).
+
+    Every random draw is ``random.Random("-".join(key parts)).random()`` (:func:`_rand`); the values of
+    a year / quarter are memoised per model (they are pure functions of the key)."""
 
     def __init__(self, ind: dict, targets: list[dict], pace: float, seed: int, region: str):
         self.id, self.unit = ind["indicator_id"], ind["unit"]
@@ -76,12 +100,20 @@ class Model:
         self.lower = (ind.get("direction") or "higher") == "lower"
         self.pace = (2 - pace) if self.lower else pace
         self.key = (seed, region, self.id)
+        self.prefix = f"{seed}-{region}-{self.id}-"
         self.t = targets
+        self._memo: dict = {}
 
     def _noise(self, *k, spread=0.03) -> float:
-        return 1 + spread * (2 * _rng(*self.key, *k).random() - 1)
+        return 1 + spread * (2 * _rand(self.prefix + "-".join(map(str, k))) - 1)
 
     def _anchor(self, year: int) -> float:
+        key = ("anchor", year)
+        if key not in self._memo:
+            self._memo[key] = self._anchor_of(year)
+        return self._memo[key]
+
+    def _anchor_of(self, year: int) -> float:
         fy = [t for t in self.t if t["period"] == "FY" and t["end"] == year]
         if fy:
             return fy[0]["v"]
@@ -95,13 +127,22 @@ class Model:
         return t["v"] * (1.05 ** (year - t["end"]) if self.measure == "flow" else 1.0)
 
     def annual_flow(self, year: int) -> float:
-        return self._anchor(year) * self.pace * self._noise(year, "fy")
+        key = ("fy", year)
+        if key not in self._memo:
+            self._memo[key] = self._anchor(year) * self.pace * self._noise(year, "fy")
+        return self._memo[key]
 
     def rate(self, year: int) -> float:
-        return self._anchor(year) * self.pace * self._noise(year, "rate", spread=0.15)
+        key = ("rate", year)
+        if key not in self._memo:
+            self._memo[key] = self._anchor(year) * self.pace * self._noise(year, "rate", spread=0.15)
+        return self._memo[key]
 
     def level(self, year: int, q: int) -> float:
         """Stocks, shares, ratios: linear from a start below the goal (2023Q1) to goal × pace (2027Q4)."""
+        key = ("lvl", year, q)
+        if key in self._memo:
+            return self._memo[key]
         goal = self._anchor(2027)
         near = self.measure == "share" or self.unit in ("%", "分", "倍", "个百分点")
         start = goal * (0.92 if near else 0.6) if not self.lower else goal * 1.1
@@ -111,6 +152,7 @@ class Model:
         v *= self._noise(year, q, "lvl", spread=0.01)
         if self.unit == "%" and self.measure == "share" and goal <= 100:
             v = min(v, 100.0)
+        self._memo[key] = v
         return v
 
     @property
@@ -121,20 +163,26 @@ class Model:
         """freq M: month ``sub`` (ytd); Q: quarter ``sub`` (ytd for flows/rates, quarter end else); Y: the year."""
         if freq == "Y":
             sub, freq = (12, "M") if self.ytd else (4, "Q")
+        key = (year, sub, freq)
+        if key not in self._memo:
+            self._memo[key] = self._value(year, sub, freq)
+        return self._memo[key]
+
+    def _value(self, year: int, sub: int, freq: str) -> float:
         if self.measure == "flow":
             months = sub if freq == "M" else 3 * sub
             v = self.annual_flow(year) * months / 12 * self._noise(year, freq, sub, "ytd", spread=0.02)
         elif self.measure == "rate":
             months = sub if freq == "M" else 3 * sub
             r = self.rate(year)
-            v = r + abs(r) * 0.15 * (2 * _rng(*self.key, year, months, "rq").random() - 1) * (12 - months) / 11
+            v = r + abs(r) * 0.15 * (2 * _rand(f"{self.prefix}{year}-{months}-rq") - 1) * (12 - months) / 11
         else:
             q = sub if freq == "Q" else (sub - 1) // 3 + 1
             v = self.level(year, q)
         return round(v, 2) if abs(v) < 100 else round(v, 1)
 
 
-def _models(region: str, inds: pd.DataFrame, targets: pd.DataFrame, seed: int) -> dict[str, Model]:
+def _targets_by_indicator(targets: pd.DataFrame) -> dict[str, list[dict]]:
     from shiwu_lib.returns import common
 
     by_ind: dict[str, list[dict]] = {}
@@ -149,74 +197,120 @@ def _models(region: str, inds: pd.DataFrame, targets: pd.DataFrame, seed: int) -
         by_ind.setdefault(r["indicator_id"], []).append({
             "v": v, "period": r["period"], "kind": r["kind"], "start": int(r["start_year"]),
             "end": int(r["target_year"]), "cumulative": str(r["cumulative"]).lower() == "true"})
+    return by_ind
+
+
+def _models(region: str, inds: list[dict], by_ind: dict[str, list[dict]], seed: int) -> dict[str, Model]:
+    from shiwu_lib.returns import common
+
     out = {}
-    for ind in inds.to_dict("records"):
+    for ind in inds:
         if ind["indicator_id"] not in by_ind or not ind["unit"] or not common.is_known_unit(ind["unit"]):
             continue
         pn = int(ind["project_no"])
-        pace = round(0.8 + 0.4 * _rng(seed, region, "pace", pn).random(), 3)
+        pace = round(0.8 + 0.4 * _rand(f"{seed}-{region}-pace-{pn}"), 3)
         out[ind["indicator_id"]] = Model(ind, by_ind[ind["indicator_id"]], pace, seed, region)
     return out
 
 
-def region_models(region: str, curated: Path, seed: int = SEED) -> dict[str, Model]:
+@functools.lru_cache(maxsize=4)
+def _yiwu_plan(curated: str) -> tuple[list[dict], dict[str, list[dict]]]:
+    """义乌's indicators (records) and usable targets by indicator, read once per process: every synthetic
+    region is a copy of them (only the pace and the draws differ by region)."""
+    curated = Path(curated)
     inds = pd.read_csv(curated / "indicators.csv", dtype=str, keep_default_na=False)
     inds = inds[inds["region"] == "义乌"]
     tg = pd.read_csv(curated / "targets.csv", dtype=str, keep_default_na=False)
     tg = tg[tg["region"] == "义乌"].merge(inds[["indicator_id", "unit"]].rename(columns={"unit": "ind_unit"}),
                                          on="indicator_id", how="inner")
-    return _models(region, inds, tg, seed)
+    return inds.to_dict("records"), _targets_by_indicator(tg)
+
+
+def region_models(region: str, curated: Path, seed: int = SEED) -> dict[str, Model]:
+    inds, by_ind = _yiwu_plan(str(Path(curated).resolve()))
+    return _models(region, inds, by_ind, seed)
 
 
 # --------------------------------------------------------------------------- published-style actuals
-def _row(region, m: Model, name_zh, label, freq, year, start, end, value, published_on, n, revision):
-    month = published_on.strftime("%Y-%m")
-    kind = "修订" if revision else "初值"
-    return {
-        "indicator_id": m.id, "region": region, "period_label": label, "freq": freq, "year": year,
-        "period_start": start.isoformat(), "period_end": end.isoformat(), "ytd": "true" if m.ytd else "false",
-        "value": repr(value), "value_qualifier": "", "unit": m.unit, "indicator_as_published": name_zh,
-        "raw_period": label, "quote_number": f"{value:g}{m.unit}",
-        "source_title": f"{LABEL}{region}统计月报 {month}", "source_address": f"synthetic://shiwu-bench/{region}/{month}",
-        "source_kind": "synthetic", "grade": "official",
-        "quote": f"{LABEL}{name_zh}{label}{kind}{value:g}{m.unit}", "published_on": published_on.isoformat(),
-        "published_on_estimated": "false", "check_status": "verified",
-        "note": f"synthetic benchmark data (合成数据, {kind})", "raw_row": str(n), "raw_file": "synthetic",
-    }
+#: the columns of published_actuals.csv, in order (the bundled file's header; checked in prepare_data)
+ACTUAL_COLUMNS = ("indicator_id", "region", "period_label", "freq", "year", "period_start", "period_end", "ytd",
+                  "value", "value_qualifier", "unit", "indicator_as_published", "raw_period", "quote_number",
+                  "source_title", "source_address", "source_kind", "grade", "quote", "published_on",
+                  "published_on_estimated", "check_status", "note", "raw_row", "raw_file")
+_KIND = {False: "初值", True: "修订"}
+_NOTE = {r: f"synthetic benchmark data (合成数据, {k})" for r, k in _KIND.items()}
 
 
-def region_actuals(region: str, models: dict[str, Model], names: dict[str, str], seed: int) -> list[dict]:
-    rows: list[dict] = []
+def region_actual_rows(region: str, models: dict[str, Model], names: dict[str, str], seed: int) -> list[list[str]]:
+    """The published-style rows of one synthetic region, each a list of strings in ACTUAL_COLUMNS order."""
+    rows: list[list[str]] = []
 
-    def add(m, label, freq, year, start, end, value, first_pub, revise_days):
-        rows.append(_row(region, m, names[m.id], label, freq, year, start, end, value, first_pub, len(rows), False))
+    def row(m, name_zh, label, freq, year, start, end, value, published_on, revision):
+        kind = _KIND[revision]
+        month = f"{published_on.year:04d}-{published_on.month:02d}"
+        shown = f"{value:g}{m.unit}"
+        return [m.id, region, label, freq, str(year), start, end, "true" if m.ytd else "false",
+                repr(value), "", m.unit, name_zh, label, shown,
+                f"{LABEL}{region}统计月报 {month}", f"synthetic://shiwu-bench/{region}/{month}", "synthetic", "official",
+                f"{LABEL}{name_zh}{label}{kind}{shown}", published_on.isoformat(), "false", "verified",
+                _NOTE[revision], str(len(rows)), "synthetic"]
+
+    def add(m, name_zh, label, freq, year, start, end, value, first_pub, revise_days):
+        start, end_s = start.isoformat(), end.isoformat()
+        rows.append(row(m, name_zh, label, freq, year, start, end_s, value, first_pub, False))
         if revise_days:
-            v2 = round(value * (1 + 0.015 * (2 * _rng(seed, region, m.id, label, "rev").random() - 1)), 2)
-            rows.append(_row(region, m, names[m.id], label, freq, year, start, end, v2,
-                             first_pub + dt.timedelta(days=revise_days), len(rows), True))
+            v2 = round(value * (1 + 0.015 * (2 * _rand(f"{seed}-{region}-{m.id}-{label}-rev") - 1)), 2)
+            rows.append(row(m, name_zh, label, freq, year, start, end_s, v2,
+                            first_pub + dt.timedelta(days=revise_days), True))
 
+    day20, day69 = dt.timedelta(days=20), 69
     for ind_id in sorted(models):
         m = models[ind_id]
+        name_zh = names[m.id]
         for y in YEARS:
+            jan1 = dt.date(y, 1, 1)
             if m.ytd:
                 for mo in range(1, 13):
                     end = month_end(y, mo)
-                    rev = 30 if _rng(seed, region, ind_id, y, mo, "r?").random() < 0.25 else 0
-                    add(m, f"{y}M{mo:02d}", "M", y, dt.date(y, 1, 1), end, m.value(y, mo, "M"),
-                        end + dt.timedelta(days=20), rev)
+                    rev = 30 if _rand(f"{seed}-{region}-{ind_id}-{y}-{mo}-r?") < 0.25 else 0
+                    add(m, name_zh, f"{y}M{mo:02d}", "M", y, jan1, end, m.value(y, mo, "M"), end + day20, rev)
             else:
                 for q in range(1, 5):
                     end = month_end(y, 3 * q)
                     start = dt.date(y, 3 * q - 2, 1)
-                    rev = 30 if _rng(seed, region, ind_id, y, q, "r?").random() < 0.25 else 0
-                    add(m, f"{y}Q{q}", "Q", y, start, end, m.value(y, q, "Q"), end + dt.timedelta(days=20), rev)
-            add(m, str(y), "Y", y, dt.date(y, 1, 1), dt.date(y, 12, 31), m.value(y, 0, "Y"),
-                dt.date(y + 1, 2, 20), 69)
+                    rev = 30 if _rand(f"{seed}-{region}-{ind_id}-{y}-{q}-r?") < 0.25 else 0
+                    add(m, name_zh, f"{y}Q{q}", "Q", y, start, end, m.value(y, q, "Q"), end + day20, rev)
+            add(m, name_zh, str(y), "Y", y, jan1, dt.date(y, 12, 31), m.value(y, 0, "Y"), dt.date(y + 1, 2, 20), day69)
     return rows
 
 
+@functools.lru_cache(maxsize=4)
+def _indicator_names(curated: str) -> dict[str, str]:
+    inds = pd.read_csv(Path(curated) / "indicators.csv", dtype=str, keep_default_na=False)
+    return dict(zip(inds["indicator_id"], inds["name_zh"]))
+
+
+def _csv_text(rows: list[list[str]]) -> bytes:
+    """Rows as pandas' ``to_csv`` writes them (it writes with the csv module: minimal quoting, "\n")."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n", delimiter=",", quoting=csv.QUOTE_MINIMAL, doublequote=True,
+               escapechar=None, quotechar='"').writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def _region_csv(job: tuple) -> tuple[bytes, int]:
+    """One synthetic region's published_actuals.csv rows, as bytes (a pool job: regions in any process,
+    collected in region order)."""
+    region, seed = job
+    curated = str((ROOT / "data" / "curated").resolve())
+    rows = region_actual_rows(region, region_models(region, Path(curated), seed), _indicator_names(curated), seed)
+    return _csv_text(rows), len(rows)
+
+
 # --------------------------------------------------------------------------- the data folder
-def write_data(out: Path, regions: list[str], seed: int) -> dict:
+def prepare_data(out: Path, regions: list[str]) -> pd.DataFrame:
+    """``OUT/data`` without its published_actuals.csv: the plan tables and curated tables of 义乌 copied
+    for every synthetic region. Returns the bundled published actuals (the CSV's first rows)."""
     src = ROOT / "data"
     data = out / "data"
     if data.exists():
@@ -241,19 +335,33 @@ def write_data(out: Path, regions: list[str], seed: int) -> dict:
         df = pd.read_csv(f, dtype=str, keep_default_na=False)
         base = df[df["region"].isin(["义乌", ""])]
         pd.concat([df] + [base.assign(region=r) for r in regions]).to_csv(cur / name, index=False)
-    inds = pd.read_csv(src / "curated" / "indicators.csv", dtype=str, keep_default_na=False)
-    names = dict(zip(inds["indicator_id"], inds["name_zh"]))
     pub = pd.read_csv(src / "curated" / "published_actuals.csv", dtype=str, keep_default_na=False)
-    frames = [pub]
-    counts = {}
-    for r in regions:
-        rows = region_actuals(r, region_models(r, src / "curated", seed), names, seed)
-        counts[r] = len(rows)
-        frames.append(pd.DataFrame(rows, columns=pub.columns))
-    allpub = pd.concat(frames, ignore_index=True)
-    allpub.to_csv(cur / "published_actuals.csv", index=False)
-    return {"published_rows": int(len(allpub)), "synthetic_rows": int(sum(counts.values())),
-            "rows_per_region": int(max(counts.values())) if counts else 0}
+    if tuple(pub.columns) != ACTUAL_COLUMNS:
+        raise SystemExit(f"published_actuals.csv's columns changed; update generate.ACTUAL_COLUMNS: {list(pub.columns)}")
+    return pub
+
+
+def write_actuals(out: Path, pub: pd.DataFrame, chunks) -> dict:
+    """``OUT/data/curated/published_actuals.csv``: the bundled rows, then each region's ``(bytes, rows)``
+    from ``chunks`` in region order (the same bytes pandas wrote for the concatenated frame), written under
+    a temporary name and renamed once complete."""
+    final = out / "data" / "curated" / "published_actuals.csv"
+    part = final.with_name(".published_actuals.csv.part")
+    counts = []
+    with open(part, "wb") as f:
+        f.write(pub.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        for text, n in chunks:
+            f.write(text)
+            counts.append(n)
+    os.replace(part, final)
+    return {"published_rows": int(len(pub) + sum(counts)), "synthetic_rows": int(sum(counts)),
+            "rows_per_region": int(max(counts)) if counts else 0}
+
+
+def write_data(out: Path, regions: list[str], seed: int) -> dict:
+    """The data folder in this process (``generate`` runs the regions in its worker pool instead)."""
+    pub = prepare_data(out, regions)
+    return write_actuals(out, pub, (_region_csv((r, seed)) for r in regions))
 
 
 # --------------------------------------------------------------------------- return workbooks
@@ -323,25 +431,71 @@ def _write_workbooks(job: tuple) -> list[str]:
     return written
 
 
-def write_workbooks(out: Path, regions: list[str], m: int, seed: int, workers: int = 2) -> int:
+#: workbooks per pool job: small enough that the two workers finish within a few seconds of each other
+WORKBOOK_CHUNK = 20
+
+
+def prepare_workbooks(out: Path, regions: list[str], m: int, seed: int, chunk: int = 0) -> tuple[list[tuple], int]:
+    """An empty ``OUT/workbooks`` and the pool jobs writing its ``m`` workbooks, ``chunk`` a job (0: one job)."""
     wdir = out / "workbooks"
     if wdir.exists():
         shutil.rmtree(wdir)
     wdir.mkdir(parents=True)
     items = workbook_plan(regions, m)
-    if not items:
-        return 0
-    workers = max(1, min(workers, len(items)))
-    chunks = [items[i::workers] for i in range(workers)]
-    jobs = [(out / "data", wdir, c, seed) for c in chunks]
-    if workers == 1:
-        _write_workbooks(jobs[0])
+    size = chunk or max(1, len(items))
+    return [(out / "data", wdir, items[i:i + size], seed) for i in range(0, len(items), size)], len(items)
+
+
+def write_workbooks(out: Path, regions: list[str], m: int, seed: int, workers: int = 2) -> int:
+    """The workbooks alone (after :func:`write_data`); ``generate`` runs them in its pool beside the data."""
+    jobs, n = prepare_workbooks(out, regions, m, seed, chunk=WORKBOOK_CHUNK if workers > 1 else 0)
+    if workers <= 1 or len(jobs) <= 1:
+        for j in jobs:
+            _write_workbooks(j)
     else:
         import multiprocessing as mp
 
-        with mp.get_context("spawn").Pool(workers) as pool:
-            pool.map(_write_workbooks, jobs)
-    return len(items)
+        with mp.get_context("spawn").Pool(min(workers, len(jobs))) as pool:
+            pool.map(_write_workbooks, jobs, chunksize=1)
+    return n
+
+
+def _generate_files(out: Path, regions: list[str], n_workbooks: int, seed: int, workers: int) -> tuple[dict, int, dict]:
+    """Write data/ and workbooks/; returns (data info, workbooks written, seconds per step).
+
+    With ``workers`` > 1 one spawn pool does both: first the regions' actuals (one job a region, their
+    CSV bytes collected in region order and written by this process as they arrive), then the workbooks
+    in chunks of WORKBOOK_CHUNK. The curated tables the workbooks read are written before the pool starts;
+    published_actuals.csv is written under a temporary name and renamed when complete (the workbooks do not
+    read it: ``build_workbook(..., bases={})``). Every file is the same bytes as a sequential run."""
+    t0 = time.perf_counter()
+    steps: dict[str, float] = {}
+    pub = prepare_data(out, regions)
+    wb_jobs, n_wb = prepare_workbooks(out, regions, n_workbooks, seed, chunk=WORKBOOK_CHUNK if workers > 1 else 0)
+    steps["copy_curated_s"] = round(time.perf_counter() - t0, 1)
+    region_jobs = [(r, seed) for r in regions]
+    if workers <= 1:
+        t = time.perf_counter()
+        info = write_actuals(out, pub, (_region_csv(j) for j in region_jobs))
+        steps["actuals_s"] = round(time.perf_counter() - t, 1)
+        t = time.perf_counter()
+        for j in wb_jobs:
+            _write_workbooks(j)
+        steps["workbooks_s"] = round(time.perf_counter() - t, 1)
+        return info, n_wb, steps
+    import multiprocessing as mp
+
+    with mp.get_context("spawn").Pool(workers) as pool:
+        t = time.perf_counter()
+        chunks = pool.imap(_region_csv, region_jobs, chunksize=1)
+        pending = pool.map_async(_write_workbooks, wb_jobs, chunksize=1) if wb_jobs else None
+        info = write_actuals(out, pub, chunks)
+        steps["actuals_s"] = round(time.perf_counter() - t, 1)
+        t = time.perf_counter()
+        if pending is not None:
+            pending.get()
+        steps["workbooks_after_actuals_s"] = round(time.perf_counter() - t, 1)
+    return info, n_wb, steps
 
 
 README = """# 合成数据 — synthetic benchmark data (NOT real statistics)
@@ -370,23 +524,27 @@ def generate(out: Path, n_regions: int = 90, n_workbooks: int = 1000, seed: int 
     if not force and manifest.exists():
         old = json.loads(manifest.read_text(encoding="utf-8"))
         if old.get("params") == params:
-            return old
+            return {**old, "reused": True}
+    t0 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     regions = region_names(n_regions)
-    info = write_data(out, regions, seed)
-    n_wb = write_workbooks(out, regions, n_workbooks, seed, workers)
-    files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != "manifest.json")
+    info, n_wb, steps = _generate_files(out, regions, n_workbooks, seed, workers)
+    t = time.perf_counter()
+    # the generated files only (a work folder also holds the benchmarks' store, results, pack …)
+    files = sorted(p for d in ("data", "workbooks") for p in (out / d).rglob("*") if p.is_file())
     digest = hashlib.sha256()
     for f in files:
         digest.update(f.relative_to(out).as_posix().encode())
         digest.update(hashlib.sha256(f.read_bytes()).digest())
+    steps["sha256_s"] = round(time.perf_counter() - t, 1)
     result = {"params": params, **info, "n_workbooks": n_wb, "regions": len(regions) + 1,
-              "content_sha256": digest.hexdigest()}
+              "content_sha256": digest.hexdigest(), "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
+              "workers": workers, "steps_s": steps, "generate_s": round(time.perf_counter() - t0, 1)}
     (out / "README.md").write_text(README.format(
         version=GENERATOR_VERSION, seed=seed, label=LABEL, n_regions=n_regions, n_workbooks=n_wb,
         q0=WORKBOOK_QUARTERS[0], q1=WORKBOOK_QUARTERS[-1], **info), encoding="utf-8")
     manifest.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return result
+    return {**result, "reused": False}
 
 
 def _inputs_sha() -> str:

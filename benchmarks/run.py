@@ -1,14 +1,18 @@
 """Rerun every benchmark and rewrite docs/benchmarks.md: ``make bench`` (= ``python benchmarks/run.py``).
 
     python benchmarks/run.py [--work /tmp/shiwu-bench/province] [--regions 90] [--workbooks 1000]
-                             [--parts build,assess,ingest,voila,concurrent,pack] [--quick] [--doc FILE]
+                             [--parts build,assess,ingest,voila,concurrent,pack] [--quick] [--sized-pool]
+                             [--doc FILE] [--doc-only]
 
 1. generates (or reuses, when its manifest matches) the synthetic province folder (benchmarks/generate.py);
 2. runs each part of benchmarks/bench.py in its own subprocess under ``nice -n 10``, bounded in time;
 3. writes ``WORK/results/all.json`` and the document (default docs/benchmarks.md): the machine, the
    figures table, each part's details and profiles, and benchmarks/analysis.md verbatim.
 
-``--quick`` is the smoke size (3 regions, 20 workbooks, one visit per page, viewers 1 and 2).
+Viewers 1, 5 and 10 at once (concurrent); ``--sized-pool`` also the 10 with the overview pool sized for
+them. ``--quick`` is the smoke size (3 regions, 20 workbooks, one visit per page, viewers 1 and 2).
+Each part's wall time, generate's included (and whether the province was regenerated or reused), is
+printed and recorded in ``WORK/results/meta.json`` and the document.
 """
 from __future__ import annotations
 
@@ -93,11 +97,17 @@ def figures_rows(r: dict) -> list[tuple[str, str, str, str, str]]:
                      "", "", ""))
     i = r.get("ingest", {})
     if "ingest_validate_archive_s" in i:
-        fastest = min(x for x in (i.get("read_calamine_s"), i["read_openpyxl_s"]) if x)
+        # openpyxl's floor: measured on a sample and scaled (read_openpyxl_scaled_s), or on all (older results)
+        opx = i.get("read_openpyxl_scaled_s", i.get("read_openpyxl_s"))
+        opx_text = f"openpyxl read-only {_f(opx)}"
+        if "read_openpyxl_sample" in i:
+            opx_text += f" ({i['read_openpyxl_sample']}: {_f(i.get('read_openpyxl_per_workbook_ms'), 'ms', 1)} a workbook)"
+        fastest = min(x for x in (i.get("read_calamine_s"), opx) if x)
         rows.append((f"(c) ingest of {i['workbooks']} workbooks (validate + archive, no rebuild; {i['accepted']} accepted)",
                      _f(i["ingest_validate_archive_s"]),
-                     f"python-calamine {_f(i.get('read_calamine_s'))}; openpyxl read-only {_f(i['read_openpyxl_s'])}",
-                     f"{_x(ratio(i['ingest_validate_archive_s'], fastest))} / {_x(i['ratio_vs_openpyxl'])}", "≤ 2× fastest"))
+                     f"python-calamine {_f(i.get('read_calamine_s'))}; {opx_text}",
+                     f"{_x(ratio(i['ingest_validate_archive_s'], fastest))} / {_x(ratio(i['ingest_validate_archive_s'], opx))}",
+                     "≤ 2× fastest"))
     v = r.get("voila", {})
     for mode in ("cold", "preheated"):
         m = v.get(mode) or {}
@@ -119,7 +129,7 @@ def figures_rows(r: dict) -> list[tuple[str, str, str, str, str]]:
         rows.append((f"(e) {n} viewers at once, the overview's preheated pool sized for them "
                      f"(SHIWU_POOL_SIZES=01_overview.ipynb={x.get('overview_pool')}): slowest → first chart",
                      _f(x["slowest_s"]), f"one viewer {_f(c['levels'].get('1', {}).get('slowest_s'))}",
-                     _x(x.get("slowest_vs_one_viewer")), "≤ 3× (N = 10)"))
+                     _x(x.get("slowest_vs_one_viewer")), "≤ 3× (N = 10)" if n == "10" else ""))
     se = c.get("static_edition")
     if isinstance(se, dict):
         for n, x in (se.get("levels") or {}).items():
@@ -146,6 +156,24 @@ def ratio(a, b):
     return round(a / b, 2) if a is not None and b else None
 
 
+def whole_run(meta: dict) -> str:
+    """"The whole run took …": the wall time, generate's time and whether the province was regenerated
+    or reused, then each part's."""
+    walls = dict(meta.get("part_wall_s") or {})
+    gen = meta.get("generate") or {}
+    g = walls.pop("generate", None)
+    if g is None:
+        head = "generate's time not recorded"
+    elif gen.get("reused"):
+        head = (f"generate {g:.0f} s (the province reused: its manifest matched"
+                + (f"; generated {gen['generated_at']} in {gen['generate_s']:.0f} s" if gen.get("generate_s") else "") + ")")
+    else:
+        head = f"generate {g:.0f} s (the province regenerated: no manifest or its cache key changed)"
+    parts = ", ".join(f"{k} {v:.0f} s" for k, v in walls.items())
+    return f"The whole run took {meta['wall_s'] / 60:.1f} min ({head}; {parts})." if parts else \
+        f"The whole run took {meta['wall_s'] / 60:.1f} min ({head})."
+
+
 def write_doc(results: dict, doc: Path, meta: dict) -> None:
     m = meta["machine"]
     lines = [
@@ -157,7 +185,8 @@ def write_doc(results: dict, doc: Path, meta: dict) -> None:
         "written under `/tmp/shiwu-bench/`, never into `data/`.",
         "",
         "Options: `make bench BENCH_ARGS=\"--parts assess,ingest\"` reruns some parts on the built store; "
-        "`--regions N --workbooks M` another size; `--quick` the smoke size; `--doc-only` rewrites this file "
+        "`--regions N --workbooks M` another size; `--quick` the smoke size; `--sized-pool` adds the largest "
+        "concurrent burst again with the overview pool sized for it; `--doc-only` rewrites this file "
         "from the last results. Each part alone: `.venv/bin/python benchmarks/bench.py PART --work DIR`. "
         "The generator alone: `.venv/bin/python benchmarks/generate.py --out DIR --regions 90 --workbooks 1000`.",
         "",
@@ -172,8 +201,7 @@ def write_doc(results: dict, doc: Path, meta: dict) -> None:
         f"{meta['params'].get('regions')} synthetic 合成县NN, each a copy of 义乌's plan tables), "
         f"{meta['generate'].get('published_rows')} published-style actual rows (monthly / quarterly 2023–2027 "
         f"with revisions; {meta['generate'].get('rows_per_region')} per synthetic region), "
-        f"{meta['generate'].get('n_workbooks')} return workbooks. The whole run took "
-        f"{meta['wall_s'] / 60:.1f} min ({', '.join(f'{k} {v:.0f} s' for k, v in meta['part_wall_s'].items())}).",
+        f"{meta['generate'].get('n_workbooks')} return workbooks. {whole_run(meta)}",
         "",
         "## Figures",
         "",
@@ -210,6 +238,8 @@ def main(argv=None) -> int:
     ap.add_argument("--workbooks", type=int, default=1000)
     ap.add_argument("--parts", default=",".join(PARTS))
     ap.add_argument("--quick", action="store_true", help="smoke sizes: 3 regions, 20 workbooks, 1 visit, viewers 1,2")
+    ap.add_argument("--sized-pool", action="store_true",
+                    help="concurrent: also the largest level with the overview pool sized for it (~2 min more)")
     ap.add_argument("--doc", default=str(ROOT / "docs" / "benchmarks.md"))
     ap.add_argument("--no-nice", action="store_true")
     ap.add_argument("--doc-only", action="store_true", help="rewrite the document from WORK/results/ without running")
@@ -218,37 +248,40 @@ def main(argv=None) -> int:
         a.regions, a.workbooks = min(a.regions, 3), min(a.workbooks, 20)
     work = Path(a.work).resolve()
     parts = [p for p in a.parts.split(",") if p]
+    results_file = work / "results" / "all.json"
+    results = json.loads(results_file.read_text(encoding="utf-8")) if results_file.exists() else {}
+    if a.doc_only:      # nothing generated or run: the document from the last results and meta
+        old = work / "results" / "meta.json"
+        if not old.exists():
+            print(f"no {old}: nothing to write", file=sys.stderr)
+            return 1
+        write_doc(results, Path(a.doc), json.loads(old.read_text(encoding="utf-8")))
+        print(f"wrote {a.doc} from {results_file}")
+        return 0
     t0 = time.perf_counter()
     load_before = [round(x, 2) for x in os.getloadavg()]
     print(f"shiwu benchmarks in {work} (load {load_before})", flush=True)
     sys.path.insert(0, str(HERE))
     import generate
 
+    walls = {}
     t = time.perf_counter()
     gen = generate.generate(work, a.regions, a.workbooks)
-    print(f"  generate   {time.perf_counter() - t:>7.1f} s  ({gen.get('regions')} regions, "
-          f"{gen.get('published_rows')} rows, {gen.get('n_workbooks')} workbooks)", flush=True)
-    # one visit per page and mode, viewers 1 and 10 (the goal's N): the whole rerun fits in 15 minutes
-    # on 2 cores (issue 15); more with `bench.py voila --reps N` / `bench.py concurrent --levels 1,5,10`
+    walls["generate"] = round(time.perf_counter() - t, 1)
+    print(f"  generate   {walls['generate']:>7.1f} s  {'reused' if gen.get('reused') else 'regenerated'} "
+          f"({gen.get('regions')} regions, {gen.get('published_rows')} rows, {gen.get('n_workbooks')} workbooks)", flush=True)
+    # one visit per page and mode; viewers 1, 5 and 10 (the issue's N), the pool-sized burst only on request
+    # (--sized-pool): the whole rerun fits in 15 minutes on 2 cores (issue 15); more visits with
+    # `bench.py voila --reps N`
     extra = {"assess": ["--sample", "1" if a.quick else "3"],
              "voila": ["--reps", "1"],
-             "concurrent": ["--levels", "1,2" if a.quick else "1,10"]}
-    results_file = work / "results" / "all.json"
-    results = json.loads(results_file.read_text(encoding="utf-8")) if results_file.exists() else {}
-    if "build" not in parts and not (work / "province.duckdb").exists():
-        parts.insert(0, "build")
-    walls = {}
-    if a.doc_only:
-        parts = []
-        old = work / "results" / "meta.json"
-        if old.exists():
-            meta = json.loads(old.read_text(encoding="utf-8"))
-            write_doc(results, Path(a.doc), meta)
-            print(f"wrote {a.doc} from {results_file}")
-            return 0
+             "concurrent": ["--levels", "1,2" if a.quick else "1,5,10"] + (["--sized-pool"] if a.sized_pool else [])}
+    if "build" not in parts and (not (work / "province.duckdb").exists() or not gen.get("reused")):
+        parts.insert(0, "build")    # no store, or one built from the data before they were regenerated
     for part in parts:
         results[part] = run_part(part, work, extra.get(part, []), nice=not a.no_nice)
         walls[part] = results[part]["runner_wall_s"]
+    results_file.parent.mkdir(parents=True, exist_ok=True)
     results_file.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
     import bench
 
@@ -258,7 +291,7 @@ def main(argv=None) -> int:
     (work / "results" / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1, default=str) + "\n",
                                                encoding="utf-8")
     write_doc(results, Path(a.doc), meta)
-    print(f"wrote {a.doc} ({meta['wall_s'] / 60:.1f} min)")
+    print(f"wrote {a.doc} ({meta['wall_s'] / 60:.1f} min: {', '.join(f'{k} {v:.0f} s' for k, v in walls.items())})")
     return 1 if any("error" in results[p] for p in parts) else 0
 
 
