@@ -202,15 +202,7 @@ class Assessor:
         key = ("obs", known)
         if key in self._cache:
             return self._cache[key]
-        derived = "a.derivation IS NOT NULL" if self.has_column("actuals", "derivation") else "false"
-        # plain tuples (DuckDB gives date, float and bool objects): no DataFrame per region
-        rows = self.con.execute(
-            f"""SELECT a.indicator_id, a.period_label, a.year, a.period_end, a.value_base, a.ytd, a.source_type,
-                      {derived} AS derived, s.title AS source_title
-               FROM actuals_as_of(?) a LEFT JOIN submissions s USING (submission_id)
-               WHERE a.region = ? ORDER BY a.indicator_id, a.period_end, a.period_label""",
-            [known, self.region],
-        ).fetchall()
+        rows = self.observation_rows(known)
         out: dict[str, list[progress.Observation]] = {}
         titles: dict[tuple[str, str], str] = {}
         obs = progress.Observation
@@ -224,6 +216,23 @@ class Assessor:
             titles[(ind, label)] = title if isinstance(title, str) else ""
         self._cache[key] = (out, titles)
         return out, titles
+
+    def observation_rows(self, known: date) -> list[tuple]:
+        """What :meth:`observations` is made of, as read: (indicator_id, period_label, year,
+        period_end, value_base, ytd, source_type, derived, source_title) tuples in a total order.
+        Plain tuples (DuckDB gives date, float and bool objects): no DataFrame per region, and a
+        build job pickles them ~3× faster than the engine's Observation objects."""
+        key = ("obs_rows", known)
+        if key not in self._cache:
+            derived = "a.derivation IS NOT NULL" if self.has_column("actuals", "derivation") else "false"
+            self._cache[key] = self.con.execute(
+                f"""SELECT a.indicator_id, a.period_label, a.year, a.period_end, a.value_base, a.ytd, a.source_type,
+                          {derived} AS derived, s.title AS source_title
+                   FROM actuals_as_of(?) a LEFT JOIN submissions s USING (submission_id)
+                   WHERE a.region = ? ORDER BY a.indicator_id, a.period_end, a.period_label""",
+                [known, self.region],
+            ).fetchall()
+        return self._cache[key]
 
     def _series_index(self, known: date) -> dict[str, tuple[list, list[date]]]:
         """Per indicator its observations (sorted by period end, as read) and their period ends, so
@@ -565,7 +574,7 @@ def prefetch(con, region: str, rules: Rules) -> dict:
     a.targets()
     a.projects()
     for k in {max(known, d) for d in dates} | {known}:
-        a.observations(k)
+        a.observation_rows(k)          # the worker makes the Observation objects
     return {"region": region, "rules": rules, "known": known, "dates": dates, "cache": dict(a._cache)}
 
 
