@@ -557,8 +557,10 @@ class _Ctx:
         return f"{self.ws.year}年以来"
 
     def in_window(self, obs: Sequence[Observation]) -> list[Observation]:
-        return [o for o in obs if self.ws.year <= o.year <= self.we.year
-                and self.ws <= _to_date(o.period_end) <= self.we]
+        ws, we = self.ws, self.we
+        y0, y1 = ws.year, we.year
+        return [o for o in obs if y0 <= o.year <= y1
+                and ws <= (o.period_end if type(o.period_end) is date else _to_date(o.period_end)) <= we]
 
     def final(self, data_end: date) -> bool:
         return self.as_of >= self.we and data_end >= self.we
@@ -1161,10 +1163,11 @@ def rank_rows(key_rows: Sequence[tuple], status: Sequence, ahead: Sequence, scor
         row.update(
             n_targets=int(len(pos)), n_with_data=n_data, n_green=n_green, n_yellow=int((st == YELLOW).sum()),
             n_red=int((st == RED).sum()), n_grey=int((st == GREY).sum()),
-            # pandas' mean of the same values in the same order (Series.mean: sum / count)
-            mean_ahead_pp=float(pd.Series(ah).mean()) if len(ah) else float("nan"),
+            # pandas' mean of the same values in the same order (Series.mean is numpy's pairwise
+            # sum / count; pandas does not use bottleneck for a mean)
+            mean_ahead_pp=float(ah.sum() / len(ah)) if len(ah) else float("nan"),
             share_green=n_green / n_data if n_data else float("nan"),
-            score_pp=float(pd.Series(sc).mean()) if len(sc) else float("nan"),
+            score_pp=float(sc.sum() / len(sc)) if len(sc) else float("nan"),
         )
         rows.append(row)
 
