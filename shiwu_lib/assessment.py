@@ -23,6 +23,7 @@ from bisect import bisect_right
 from dataclasses import asdict
 from datetime import date, datetime
 from functools import partial
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,9 @@ STATUS_COLUMNS = [
     "prev_status", "prev_ahead_pp", "red_streak",
 ]
 MEMORY_COLUMNS = ("prev_status", "prev_ahead_pp", "red_streak")
+assert tuple(STATUS_COLUMNS[-3:]) == MEMORY_COLUMNS
+_N_BEFORE_MEMORY = len(STATUS_COLUMNS) - 3
+_I_STATUS, _I_AHEAD, _I_STREAK = (STATUS_COLUMNS.index(c) for c in ("status", "ahead_pp", "red_streak"))
 RANKING_MEMORY_COLUMNS = ("rank_prev", "light_prev", "rank_change", "red_streak")
 
 
@@ -198,15 +202,7 @@ class Assessor:
         key = ("obs", known)
         if key in self._cache:
             return self._cache[key]
-        derived = "a.derivation IS NOT NULL" if self.has_column("actuals", "derivation") else "false"
-        # plain tuples (DuckDB gives date, float and bool objects): no DataFrame per region
-        rows = self.con.execute(
-            f"""SELECT a.indicator_id, a.period_label, a.year, a.period_end, a.value_base, a.ytd, a.source_type,
-                      {derived} AS derived, s.title AS source_title
-               FROM actuals_as_of(?) a LEFT JOIN submissions s USING (submission_id)
-               WHERE a.region = ? ORDER BY a.indicator_id, a.period_end, a.period_label""",
-            [known, self.region],
-        ).fetchall()
+        rows = self.observation_rows(known)
         out: dict[str, list[progress.Observation]] = {}
         titles: dict[tuple[str, str], str] = {}
         obs = progress.Observation
@@ -220,6 +216,23 @@ class Assessor:
             titles[(ind, label)] = title if isinstance(title, str) else ""
         self._cache[key] = (out, titles)
         return out, titles
+
+    def observation_rows(self, known: date) -> list[tuple]:
+        """What :meth:`observations` is made of, as read: (indicator_id, period_label, year,
+        period_end, value_base, ytd, source_type, derived, source_title) tuples in a total order.
+        Plain tuples (DuckDB gives date, float and bool objects): no DataFrame per region, and a
+        build job pickles them ~3× faster than the engine's Observation objects."""
+        key = ("obs_rows", known)
+        if key not in self._cache:
+            derived = "a.derivation IS NOT NULL" if self.has_column("actuals", "derivation") else "false"
+            self._cache[key] = self.con.execute(
+                f"""SELECT a.indicator_id, a.period_label, a.year, a.period_end, a.value_base, a.ytd, a.source_type,
+                          {derived} AS derived, s.title AS source_title
+                   FROM actuals_as_of(?) a LEFT JOIN submissions s USING (submission_id)
+                   WHERE a.region = ? ORDER BY a.indicator_id, a.period_end, a.period_label""",
+                [known, self.region],
+            ).fetchall()
+        return self._cache[key]
 
     def _series_index(self, known: date) -> dict[str, tuple[list, list[date]]]:
         """Per indicator its observations (sorted by period end, as read) and their period ends, so
@@ -251,19 +264,42 @@ class Assessor:
     def status_frame(self, d: date, known: date) -> pd.DataFrame:
         """All targets at report date ``d`` with the data known at ``known``, without the memory columns."""
         key = ("status", d, known)
+        if key not in self._cache:
+            rows = self.status_rows(d, known)
+            self._cache[key] = (pd.DataFrame.from_records(rows, columns=STATUS_COLUMNS) if rows
+                                else pd.DataFrame(columns=STATUS_COLUMNS))
+        return self._cache[key]
+
+    def status_rows(self, d: date, known: date) -> list[tuple]:
+        """The rows of :meth:`status_frame` as tuples in :data:`STATUS_COLUMNS` order (memory columns
+        None, None, 0), one per target in the order of :meth:`targets`: what the build reads."""
+        key = ("status_rows", d, known)
         if key in self._cache:
             return self._cache[key]
         obs_known = max(known, d)
         _, titles = self.observations(obs_known)
         index = self._series_index(obs_known)
+        # the sources of an indicator's first k observations: one set per (indicator, k), not per target
+        sources_of = self._cache.setdefault(("sources", obs_known), {})
         rows = []
         empty: tuple = ([], [])
         for t, spec, factor in self._prepared_targets():
             lst, ends = index.get(t.indicator_id, empty) if isinstance(t.indicator_id, str) else empty
-            series = lst[:bisect_right(ends, d)] if ends is not None else [o for o in lst if o.period_end <= d]
+            if ends is not None:
+                k = bisect_right(ends, d)
+                series = lst[:k]
+                skey = (t.indicator_id, k)
+            else:
+                series = [o for o in lst if o.period_end <= d]
+                skey = None
             a = progress.assess(spec, series, d, self.rules)
             # the observations progress.usable keeps (ended by d, finite value): only their sources are shown
-            used_sources = {o.source_type for o in series if _finite(o.value)}
+            used = sources_of.get(skey) if skey is not None else None
+            if used is None:
+                used_sources = {o.source_type for o in series if _finite(o.value)}
+                used = (";".join(sorted(used_sources)), "demo" in used_sources)
+                if skey is not None:
+                    sources_of[skey] = used
             # values, gaps and per-year paces in the target's unit (亿元, 亿元/年 …); growth rates stay in %
             conv = _identity if factor is None else partial(_in_factor, factor=factor)
             rows.append((
@@ -299,8 +335,8 @@ class Assessor:
                 t.lead_unit,  # lead_unit
                 t.project_short,  # project_short
                 t.firm_target_id,  # firm_target_id
-                ";".join(sorted(used_sources)),  # source_types
-                "demo" in used_sources,  # is_demo
+                used[0],  # source_types
+                used[1],  # is_demo
                 d,  # report_date
                 known,  # known_at
                 a.time_progress_date,  # time_progress_date
@@ -328,9 +364,8 @@ class Assessor:
                 0,  # red_streak
             ))
         # tuples in STATUS_COLUMNS order: ~3× cheaper for pandas than one dict per row
-        out = pd.DataFrame.from_records(rows, columns=STATUS_COLUMNS) if rows else pd.DataFrame(columns=STATUS_COLUMNS)
-        self._cache[key] = out
-        return out
+        self._cache[key] = rows
+        return rows
 
     def status(self, d: date, known: date) -> pd.DataFrame:
         """:meth:`status_frame` plus the status memory: ``prev_status`` / ``prev_ahead_pp`` at the
@@ -394,22 +429,40 @@ class Assessor:
         return df
 
     # -- ranking --------------------------------------------------------------------------------
+    def play_rows(self, d: date, known: date) -> list[tuple]:
+        """The in-play firm targets at ``d`` as :data:`lights.RANKING_INPUT` tuples (what the lights
+        and the ranking read), from :meth:`status_rows`."""
+        key = ("play", d, known)
+        if key not in self._cache:
+            self._cache[key] = lights.firm_in_play_rows([_pick_ranking_input(r) for r in self.status_rows(d, known)], d)
+        return self._cache[key]
+
+    def ranking_rows(self, d: date, known: date, by: str) -> list[dict]:
+        """The rows of :meth:`ranking_frame` (no memory columns), in rank order."""
+        key = ("ranking_rows", d, known, by)
+        if key not in self._cache:
+            play = self.play_rows(d, known)
+            if by == "project":
+                rows = lights.ranking_rows(play, self._projects_rows())
+            elif by == "lead_unit":
+                rows = lights.lead_unit_ranking_rows(play)
+            else:
+                raise ValueError(f"ranking by {by!r}: expected 'project' or 'lead_unit'")
+            self._cache[key] = rows
+        return self._cache[key]
+
+    def _projects_rows(self) -> list[tuple]:
+        if "projects_rows" not in self._cache:
+            p = self.projects()
+            self._cache["projects_rows"] = list(zip(*(p[c].tolist() for c in ("project_no", "short_zh", "name_zh", "lead_unit"))))
+        return self._cache["projects_rows"]
+
     def ranking_frame(self, d: date, known: date, by: str) -> pd.DataFrame:
         key = ("ranking", d, known, by)
-        if key in self._cache:
-            return self._cache[key]
-        st = self.status_frame(d, known)
-        if by == "project":
-            rk = lights.ranking_frame(st, self.projects(), d)
-        elif by == "lead_unit":
-            play = lights.firm_in_play_for_ranking(st, d)
-            rk = progress.rank(play, by="lead_unit")
-            statuses = lights.group_values(play["lead_unit"], play["status"])
-            rk["light"] = [lights.project_light(statuses.get(u, ())) for u in rk["lead_unit"]]
-        else:
-            raise ValueError(f"ranking by {by!r}: expected 'project' or 'lead_unit'")
-        self._cache[key] = rk
-        return rk
+        if key not in self._cache:
+            columns = lights.RANKING_COLUMNS if by == "project" else lights.LEAD_UNIT_RANKING_COLUMNS
+            self._cache[key] = pd.DataFrame(self.ranking_rows(d, known, by), columns=columns)
+        return self._cache[key]
 
     def ranking(self, d: date, known: date, by: str = "project") -> pd.DataFrame:
         """The 晾晒 ranking with 位次变化: ``rank_prev`` / ``light_prev`` at the previous quarter end
@@ -442,7 +495,9 @@ class Assessor:
         """The 2025 midpoint check (progress.midpoint) on the status at the plan's midpoint date."""
         p = plan.get(self.region)
         report = min(known, p.midpoint_date)
-        return progress.midpoint(self.status(report, known), check_year=p.midpoint_year, final_year=p.final_year)
+        # progress.midpoint reads no memory column (prev_status …): the frame without them suffices
+        return progress.midpoint(self.status_frame(report, known), check_year=p.midpoint_year,
+                                 final_year=p.final_year)
 
 
 def _carried(h: pd.DataFrame, hkey: str, keys: pd.Series, columns: tuple[str, ...]):
@@ -467,25 +522,40 @@ def _carried(h: pd.DataFrame, hkey: str, keys: pd.Series, columns: tuple[str, ..
 OUT_TABLES = ("out_target_status", "out_project_status", "out_ranking", "out_midpoint")
 
 
+def project_status_rows(play: list[tuple], ranking: list[dict]) -> list[dict]:
+    """One row per project of ``ranking`` (rows of :meth:`Assessor.ranking`, memory included): its
+    light, the counts of its in-play firm targets (``play``, :func:`lights.firm_in_play_rows`), rank
+    and its memory."""
+    by_project: dict = {}
+    for r in play:
+        by_project.setdefault(r[0], []).append(r[2])       # RANKING_INPUT: project_no, lead_unit, status …
+    rows = []
+    for r in ranking:
+        statuses = by_project.get(r["project_no"], ())
+        c = lights.light_counts(statuses)
+        rows.append({
+            "project_no": int(r["project_no"]), "short_zh": r["short_zh"], "lead_unit": r["lead_unit"],
+            "light": r["light"], "n_in_play": len(statuses), "n_green": c["green"], "n_yellow": c["yellow"],
+            "n_red": c["red"], "n_grey": c["grey"], "score_pp": r["score_pp"], "mean_ahead_pp": r["mean_ahead_pp"],
+            "share_green": r["share_green"], "rank": int(r["rank"]),
+            "rank_prev": None if _isna(r["rank_prev"]) else int(r["rank_prev"]),
+            "rank_change": None if _isna(r["rank_change"]) else int(r["rank_change"]),
+            "light_prev": r["light_prev"], "red_streak": int(r["red_streak"]), "any_demo": bool(r["any_demo"]),
+        })
+    return rows
+
+
 def project_status_frame(st: pd.DataFrame, rk: pd.DataFrame, d: date) -> pd.DataFrame:
     """One row per project at ``d``: light, counts of its in-play firm targets, rank and its memory."""
-    play = lights.firm_in_play_for_ranking(st, d)
-    play_no = play["project_no"].to_numpy()
-    play_status = play["status"].to_numpy(dtype=object)
-    rows = []
-    for r in rk.itertuples(index=False):
-        mask = play_no == r.project_no
-        c = lights.light_counts(play_status[mask])
-        rows.append({
-            "project_no": int(r.project_no), "short_zh": r.short_zh, "lead_unit": r.lead_unit, "light": r.light,
-            "n_in_play": int(mask.sum()), "n_green": c["green"], "n_yellow": c["yellow"], "n_red": c["red"],
-            "n_grey": c["grey"], "score_pp": r.score_pp, "mean_ahead_pp": r.mean_ahead_pp,
-            "share_green": r.share_green, "rank": int(r.rank),
-            "rank_prev": None if pd.isna(r.rank_prev) else int(r.rank_prev),
-            "rank_change": None if pd.isna(r.rank_change) else int(r.rank_change),
-            "light_prev": r.light_prev, "red_streak": int(r.red_streak), "any_demo": bool(r.any_demo),
-        })
-    return pd.DataFrame(rows)
+    play = lights.firm_in_play_rows(lights.ranking_input_rows(st), d)
+    return pd.DataFrame(project_status_rows(play, rk.to_dict("records")))
+
+
+def _isna(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+
+
+_pick_ranking_input = itemgetter(*(STATUS_COLUMNS.index(c) for c in lights.RANKING_INPUT))
 
 
 def compute_out_tables(con, region: str, rules: Rules) -> dict[str, pd.DataFrame]:
@@ -504,30 +574,66 @@ def prefetch(con, region: str, rules: Rules) -> dict:
     a.targets()
     a.projects()
     for k in {max(known, d) for d in dates} | {known}:
-        a.observations(k)
+        a.observation_rows(k)          # the worker makes the Observation objects
     return {"region": region, "rules": rules, "known": known, "dates": dates, "cache": dict(a._cache)}
 
 
 def out_tables_from(job: dict) -> dict[str, pd.DataFrame]:
-    """The four out_ frames of one region from a :func:`prefetch` job (no store access)."""
+    """The four out_ frames of one region from a :func:`prefetch` job (no store access).
+
+    The rows of :meth:`Assessor.status` and :meth:`Assessor.ranking` for every report quarter, built
+    as tuples and dicts and turned into one frame per table: the quarters are consecutive and every
+    quarter lists the same targets in the same order, so a target's previous-quarter row is the one
+    at its position, and a ranking key's the one of the same key (tests/test_fast_paths.py checks
+    these frames equal Assessor.status / Assessor.ranking quarter by quarter)."""
     region, known, dates = job["region"], job["known"], job["dates"]
     a = Assessor(None, region, job["rules"], stored_memory=False)
     a._cache.update(job["cache"])
-    status, projects, ranking = [], [], []
+    status_rows: list[tuple] = []
+    project_rows: list[dict] = []
+    ranking_rows: list[dict] = []
+    prev: list[tuple] | None = None
+    prev_rank: dict[str, dict | None] = {"project": None, "lead_unit": None}
     for d in dates:
-        st = a.status(d, known)
-        status.append(st.assign(region=region))
-        rk = a.ranking(d, known, "project")
-        projects.append(project_status_frame(st, rk, d).assign(region=region, report_date=d, known_at=known))
+        rows = a.status_rows(d, known)
+        if prev is None:
+            status_rows.extend(r[:_N_BEFORE_MEMORY] + (None, None, int(r[_I_STATUS] == "red"), region) for r in rows)
+        else:
+            status_rows.extend(r[:_N_BEFORE_MEMORY] + (p[_I_STATUS], p[_I_AHEAD],
+                                                       (1 + p[_I_STREAK]) if r[_I_STATUS] == "red" else 0, region)
+                               for r, p in zip(rows, prev))
+        prev = status_rows[len(status_rows) - len(rows):]
         for by, col in (("project", "project_no"), ("lead_unit", "lead_unit")):
-            r = rk if by == "project" else a.ranking(d, known, by)
-            keep = [c for c in r.columns if c not in ("name_zh", "short_zh", "lead_unit", "project_no", "any_demo")]
-            ranking.append(r[keep].assign(region=region, report_date=d, known_at=known, by=by,
-                                          key=r[col].astype(str)))
+            before = prev_rank[by]
+            ranked = []
+            for r in a.ranking_rows(d, known, by):
+                r = dict(r)
+                p = before.get(r[col]) if before is not None else None
+                if before is None:
+                    r["rank_prev"] = r["light_prev"] = None
+                else:
+                    r["rank_prev"] = p["rank"] if p is not None else math.nan
+                    r["light_prev"] = p["light"] if p is not None else math.nan
+                r["rank_change"] = r["rank_prev"] - r["rank"] if p is not None else math.nan
+                r["red_streak"] = (1 + (p["red_streak"] if p is not None else 0)) if r["light"] == "red" else 0
+                ranked.append(r)
+            prev_rank[by] = {r[col]: r for r in ranked}
+            if by == "project":
+                project_rows.extend(dict(x, region=region, report_date=d, known_at=known)
+                                    for x in project_status_rows(a.play_rows(d, known), ranked))
+            for r in ranked:
+                out = {c: r[c] for c in _RANKING_KEEP}
+                out.update(region=region, report_date=d, known_at=known, by=by, key=str(r[col]))
+                ranking_rows.append(out)
     mp = a.midpoint(known).assign(region=region, known_at=known)
     return {
-        "out_target_status": pd.concat(status, ignore_index=True) if status else pd.DataFrame(),
-        "out_project_status": pd.concat(projects, ignore_index=True) if projects else pd.DataFrame(),
-        "out_ranking": pd.concat(ranking, ignore_index=True) if ranking else pd.DataFrame(),
+        "out_target_status": (pd.DataFrame.from_records(status_rows, columns=STATUS_COLUMNS + ["region"])
+                              if status_rows else pd.DataFrame()),
+        "out_project_status": pd.DataFrame(project_rows) if project_rows else pd.DataFrame(),
+        "out_ranking": pd.DataFrame(ranking_rows) if ranking_rows else pd.DataFrame(),
         "out_midpoint": mp,
     }
+
+
+#: the columns of a ranking row the out_ranking table keeps (the names are in out_project_status)
+_RANKING_KEEP = [c for c in progress.RANK_COLUMNS + ["light", "rank_prev", "light_prev", "rank_change", "red_streak"]]

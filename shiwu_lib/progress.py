@@ -332,8 +332,16 @@ def usable(observations: Iterable[Observation], as_of: date) -> list[Observation
     """Observations whose period had ended by ``as_of`` and that carry a finite value, sorted by
     period end (stable, so of two values for the same period the later one in the input wins)."""
     as_of = _to_date(as_of)
-    keep = [o for o in observations if _to_date(o.period_end) <= as_of and _finite(o.value)]
-    if all(type(o.period_end) is date for o in keep):      # the engine's case: no conversion per key
+    isfinite = math.isfinite
+    keep = []
+    dates_only = True          # the engine's case: period ends are dates and values floats (no call per check)
+    for o in observations:
+        end, v = o.period_end, o.value
+        if type(end) is not date:
+            end, dates_only = _to_date(end), False
+        if end <= as_of and (isfinite(v) if type(v) is float else _finite(v)):
+            keep.append(o)
+    if dates_only:
         return sorted(keep, key=_PERIOD_END_OF)
     return sorted(keep, key=lambda o: _to_date(o.period_end))
 
@@ -352,13 +360,19 @@ def annual_series(observations: Iterable[Observation], measure: str = "stock") -
     """Per year the best value: the full-year value if present (the bare-year label preferred), else
     the latest YTD/point value of the year. One value per year, never a sum within the year."""
     by_year: dict[int, list[tuple[int, Observation]]] = {}
+    isfinite = math.isfinite
     for i, o in enumerate(observations):
-        if _finite(o.value):
+        v = o.value
+        if isfinite(v) if type(v) is float else _finite(v):
             by_year.setdefault(int(o.year), []).append((i, o))
     out: dict[int, Observation] = {}
+    point = measure in ("stock", "share")
     for y in sorted(by_year):
         cands = by_year[y]
-        full = [(i, o) for i, o in cands if is_full_year(o, measure)]
+        # is_full_year of each candidate, with the year's 31 Dec and label made once
+        dec31, label = date(y, 12, 31), str(y)
+        full = [(i, o) for i, o in cands
+                if _to_date(o.period_end) == dec31 and (str(o.period_label).strip() == label or point or bool(o.ytd))]
         if full:
             _, best = max(full, key=lambda t: (str(t[1].period_label).strip() == str(y), _to_date(t[1].period_end), t[0]))
         else:
@@ -507,9 +521,14 @@ def assess(spec: TargetSpec, observations: Sequence[Observation], as_of: date,
     else:
         _finish_time_proportional(ctx, out)
     out["score_pp"] = rules.score(out["ahead_pp"])
-    for k in [k for k in out if k.startswith("_") or k == "reason_missing"]:
-        del out[k]
-    return Assessment(**out)
+    unknown = [k for k in out.keys() - _ASSESSMENT_FIELDS if not k.startswith("_") and k != "reason_missing"]
+    if unknown:
+        raise TypeError(f"assess(): not fields of Assessment: {unknown}")
+    return Assessment(**{k: out[k] for k in out.keys() & _ASSESSMENT_FIELDS})
+
+
+#: the fields of Assessment: what assess passes on from its working dict (not its "_…" notes)
+_ASSESSMENT_FIELDS = frozenset(f.name for f in fields(Assessment))
 
 
 @dataclass
@@ -538,8 +557,10 @@ class _Ctx:
         return f"{self.ws.year}年以来"
 
     def in_window(self, obs: Sequence[Observation]) -> list[Observation]:
-        return [o for o in obs if self.ws.year <= o.year <= self.we.year
-                and self.ws <= _to_date(o.period_end) <= self.we]
+        ws, we = self.ws, self.we
+        y0, y1 = ws.year, we.year
+        return [o for o in obs if y0 <= o.year <= y1
+                and ws <= (o.period_end if type(o.period_end) is date else _to_date(o.period_end)) <= we]
 
     def final(self, data_end: date) -> bool:
         return self.as_of >= self.we and data_end >= self.we
@@ -1106,13 +1127,26 @@ def rank(assessments: pd.DataFrame, by: str | Sequence[str] = "project_no", *,
     status = (df["status"] if "status" in df.columns else pd.Series(GREY, index=df.index)).fillna(GREY)
     ahead = pd.to_numeric(df["ahead_pp"], errors="coerce") if "ahead_pp" in df.columns else pd.Series(float("nan"), index=df.index)
     score = pd.to_numeric(df["score_pp"], errors="coerce") if "score_pp" in df.columns else ahead
-    st_all = status.to_numpy(dtype=object)
-    ahead_all = ahead.to_numpy(dtype=float, na_value=float("nan"))
-    score_all = score.to_numpy(dtype=float, na_value=float("nan"))
+    rows = rank_rows(list(zip(*(df[k].tolist() for k in keys))), status.to_numpy(dtype=object),
+                     ahead.to_numpy(dtype=float, na_value=float("nan")),
+                     score.to_numpy(dtype=float, na_value=float("nan")), keys)
+    return pd.DataFrame(rows, columns=keys + RANK_COLUMNS)
+
+
+def rank_rows(key_rows: Sequence[tuple], status: Sequence, ahead: Sequence, score: Sequence,
+              keys: Sequence[str]) -> list[dict]:
+    """The ranking of :func:`rank` on plain sequences, one element per target already chosen (no
+    stretch filter here): ``key_rows`` the group key of each target (a tuple, one value per column
+    of ``keys``), ``status`` its light (missing → grey already), ``ahead`` / ``score`` its ahead_pp
+    and score_pp as floats (NaN when missing). Returns the rows of :func:`rank`, in rank order."""
+    st_all = np.asarray(status, dtype=object)
+    ahead_all = np.asarray(ahead, dtype=float)
+    score_all = np.asarray(score, dtype=float)
+    keys = list(keys)
     # the groups in order of first appearance, missing keys (None / NaN) as one group: what
     # DataFrame.groupby(keys, sort=False, dropna=False) gives, without its per-call cost
     groups: dict[tuple, list[int]] = {}
-    for i, key in enumerate(zip(*(df[k].tolist() for k in keys))):
+    for i, key in enumerate(key_rows):
         key = tuple(_NAN if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in key)
         groups.setdefault(key, []).append(i)
     rows = []
@@ -1120,19 +1154,20 @@ def rank(assessments: pd.DataFrame, by: str | Sequence[str] = "project_no", *,
         pos = np.asarray(pos, dtype=np.intp)
         st = st_all[pos]
         ah = ahead_all[pos]
-        ah = ah[~pd.isna(ah)]
+        ah = ah[~np.isnan(ah)]
         sc = score_all[pos]
-        sc = sc[~pd.isna(sc)]
+        sc = sc[~np.isnan(sc)]
         n_data = int((st != GREY).sum())
         n_green = int((st == GREEN).sum())
         row = dict(zip(keys, key))
         row.update(
             n_targets=int(len(pos)), n_with_data=n_data, n_green=n_green, n_yellow=int((st == YELLOW).sum()),
             n_red=int((st == RED).sum()), n_grey=int((st == GREY).sum()),
-            # pandas' mean of the same values in the same order (Series.mean: sum / count)
-            mean_ahead_pp=float(pd.Series(ah).mean()) if len(ah) else float("nan"),
+            # pandas' mean of the same values in the same order (Series.mean is numpy's pairwise
+            # sum / count; pandas does not use bottleneck for a mean)
+            mean_ahead_pp=float(ah.sum() / len(ah)) if len(ah) else float("nan"),
             share_green=n_green / n_data if n_data else float("nan"),
-            score_pp=float(pd.Series(sc).mean()) if len(sc) else float("nan"),
+            score_pp=float(sc.sum() / len(sc)) if len(sc) else float("nan"),
         )
         rows.append(row)
 
@@ -1148,7 +1183,7 @@ def rank(assessments: pd.DataFrame, by: str | Sequence[str] = "project_no", *,
     rows.sort(key=sort_key)
     for i, r in enumerate(rows, start=1):
         r["rank"] = i
-    return pd.DataFrame(rows, columns=keys + RANK_COLUMNS)
+    return rows
 
 
 MIDPOINT_COLUMNS = ["check", "check_zh", "met", "gap", "completion", "expected_progress", "midpoint_ahead_pp",

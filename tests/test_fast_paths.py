@@ -192,6 +192,95 @@ def test_rank_equals_the_group_by_definition(df, by, include_stretch):
                                   _rank_reference(df, by, include_stretch), check_exact=True)
 
 
+def _ranking_frame_reference(st_: pd.DataFrame, projects: pd.DataFrame, report_date: date) -> pd.DataFrame:
+    """lights.ranking_frame as written before the row path: filters, merge and sort on frames."""
+    from shiwu_lib import lights
+
+    starts = pd.Series([lights.span_start(*k) for k in zip(st_["period"], st_["start_year"], st_["target_year"])],
+                       index=st_.index, dtype=float)
+    firm = ~st_["stretch"].fillna(False).astype(bool)
+    play = st_[firm & (starts <= report_date.year) & (pd.to_numeric(st_["target_year"]) >= report_date.year)]
+    rk = progress.rank(play, by="project_no") if len(play) else pd.DataFrame(columns=["project_no"] + progress.RANK_COLUMNS)
+    missing = [n for n in projects["project_no"] if n not in set(rk["project_no"])]
+    if missing:
+        extra = pd.DataFrame({"project_no": missing, "n_targets": 0, "n_with_data": 0, "n_green": 0, "n_yellow": 0,
+                              "n_red": 0, "n_grey": 0, "mean_ahead_pp": float("nan"), "share_green": float("nan"),
+                              "score_pp": float("nan")})
+        extra["rank"] = range(len(rk) + 1, len(rk) + 1 + len(extra))
+        rk = pd.concat([rk, extra], ignore_index=True) if len(rk) else extra
+    rk = rk.merge(projects[["project_no", "short_zh", "name_zh", "lead_unit"]], on="project_no", how="left")
+    light = {n: lights.project_light(g["status"]) for n, g in play.groupby("project_no")}
+    demo = {n: bool(g["is_demo"].fillna(False).astype(bool).any()) for n, g in play.groupby("project_no")}
+    rk["light"] = [light.get(n, "grey") for n in rk["project_no"]]
+    rk["any_demo"] = [demo.get(n, False) for n in rk["project_no"]]
+    return rk.sort_values("rank").reset_index(drop=True)
+
+
+@st.composite
+def ranking_inputs(draw):
+    df = draw(status_frames())
+    n = len(df)
+    years = st.sampled_from([2023, 2024, 2025, 2026, 2027])
+    df["period"] = draw(st.lists(st.sampled_from(["FY", "2023-2027", "2024-2025", "Q3"]), min_size=n, max_size=n))
+    df["start_year"] = draw(st.lists(years, min_size=n, max_size=n))
+    df["target_year"] = draw(st.lists(years, min_size=n, max_size=n))
+    df["is_demo"] = draw(st.lists(st.sampled_from([True, False, None]), min_size=n, max_size=n))
+    if "score_pp" not in df.columns:
+        df["score_pp"] = df["ahead_pp"]
+    projects = pd.DataFrame({"project_no": [1, 2, 3, 4, 5, 6], "short_zh": list("一二三四五六"),
+                             "name_zh": [f"工程{i}" for i in range(1, 7)], "lead_unit": ["甲局"] * 6})
+    return df, projects, date(draw(years), 12, 31)
+
+
+@SETTINGS
+@given(case=ranking_inputs())
+def test_ranking_frame_equals_the_frame_definition(case):
+    """lights.ranking_frame (rows: the build's path) equals the filter / merge / sort definition."""
+    from shiwu_lib import lights
+
+    df, projects, d = case
+    got = lights.ranking_frame(df, projects, d)
+    want = _ranking_frame_reference(df, projects, d)
+    pd.testing.assert_frame_equal(got, want[got.columns], check_exact=True, check_dtype=False)
+    assert list(got.columns) == lights.RANKING_COLUMNS
+
+
+def _values(df: pd.DataFrame) -> list[tuple]:
+    """Rows as plain values, a missing value (None, NaN) as None: the frames' dtypes differ where the
+    stored table's column type decides."""
+    def v(x):
+        return None if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)) else x
+    return [tuple(v(x) for x in row) for row in df.itertuples(index=False)]
+
+
+def test_out_tables_equal_the_assessor_quarter_by_quarter(db):
+    """The build's rows (out_tables_from: memory by position and by key) equal what Assessor.status,
+    Assessor.ranking and project_status_frame give for each quarter (memory carried by lookups)."""
+    known = db.latest_known_at()
+    out = assessment.compute_out_tables(db.con, db.region, db.rules)
+    a = assessment.Assessor(db.con, db.region, db.rules, stored_memory=False)
+    dates = db.report_dates()
+    assert len(dates) >= 12
+    st_all, rk_all, pj_all = out["out_target_status"], out["out_ranking"], out["out_project_status"]
+    assert len(st_all) == len(dates) * len(a.targets())
+    n_red_streaks = 0
+    for d in dates:
+        want = a.status(d, known).assign(region=db.region)
+        got = st_all[st_all["report_date"] == d]
+        assert list(got.columns) == list(want.columns)
+        assert _values(got) == _values(want), d
+        n_red_streaks += int((got["red_streak"] > 1).sum())
+        for by, col in (("project", "project_no"), ("lead_unit", "lead_unit")):
+            rk = a.ranking(d, known, by)
+            want = rk.assign(region=db.region, report_date=d, known_at=known, by=by, key=rk[col].astype(str))
+            got = rk_all[(rk_all["report_date"] == d) & (rk_all["by"] == by)]
+            assert _values(got) == _values(want[got.columns]), (d, by)
+        want = assessment.project_status_frame(a.status_frame(d, known), a.ranking(d, known, "project"), d)
+        got = pj_all[pj_all["report_date"] == d]
+        assert _values(got[want.columns]) == _values(want), d
+    assert n_red_streaks > 0            # the streak memory is really exercised
+
+
 # ------------------------------------------------------------------------------------------ published
 def test_to_actuals_equals_the_row_by_row_definition_on_the_curated_csv():
     df = published.read()
