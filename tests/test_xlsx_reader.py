@@ -345,3 +345,107 @@ def test_demo_workbooks_read_the_same(world):
             assert_same(f, strict=False, source_type="demo")
         except AssertionError as exc:
             raise AssertionError(f"{f.name}: {exc}") from None
+
+
+# --------------------------------------------------------------------------- attributes, rows and cells as others write them
+_CELL_XML = re.compile(r'<c r="[A-Z]+\d+"[^>]*?(?:/>|>.*?</c>)', re.S)
+
+
+def _edit_row(part: str, row: int, change):
+    """An edit applying ``change(list of cell XML) -> list`` to the cells of row ``row`` of ``part``."""
+    def edit(name, text):
+        if name != part:
+            return text
+        m = re.search(rf'(<row r="{row}"[^>]*>)(.*?)(</row>)', text, flags=re.S)
+        assert m, (part, row)
+        cells = _CELL_XML.findall(m.group(2))
+        assert "".join(cells) == m.group(2), "a row of plain cells"
+        return text[:m.start(2)] + "".join(change(cells)) + text[m.end(2):]
+    return edit
+
+
+def test_rows_cells_and_styles_written_in_other_forms_read_the_same(world, tmp_path):
+    """Row numbers and style ids not written as plain numbers, cells and rows out of order, empty
+    row elements, values outside the layout, inline strings with references: as openpyxl reads them."""
+    good = world["good"]
+    r_fai = row_of_id(good, "主要指标进度表", "p01_fai")
+    L = f"L{r_fai}"
+
+    def swap_rows(n, t):   # row r_fai written after row r_fai + 1
+        if n != IND_SHEET:
+            return t
+        a = re.search(rf'<row r="{r_fai}"[^>]*>.*?</row>', t, flags=re.S)
+        b = re.search(rf'<row r="{r_fai + 1}"[^>]*>.*?</row>', t, flags=re.S)
+        return t[:a.start()] + b.group(0) + a.group(0) + t[b.end():]
+
+    cases = {
+        "row number with a leading zero": [lambda n, t: t.replace(f'<row r="{r_fai}"', f'<row r="0{r_fai}"', 1)
+                                           if n == IND_SHEET else t],
+        "row number as a float": [lambda n, t: t.replace(f'<row r="{r_fai}"', f'<row r="{r_fai}.0"', 1)
+                                  if n == IND_SHEET else t],
+        "style id with a leading zero": [lambda n, t: re.sub(rf'(<c r="{L}" s=")(\d+)"', r'\g<1>0\g<2>"', t, count=1)
+                                         if n == IND_SHEET else t],
+        "cells of a row in reverse order": [_edit_row(IND_SHEET, r_fai, lambda cells: cells[::-1])],
+        "rows out of order": [swap_rows],
+        "empty row elements": [lambda n, t: t.replace("</sheetData>", '<row r="60"/><row r="61"></row><row/></sheetData>')
+                               if n == IND_SHEET else t],
+        "rows without r after an empty row": [lambda n, t: t.replace("</sheetData>", '<row/><row><c t="inlineStr">'
+                                              '<is><t>x</t></is></c></row></sheetData>') if n == PROB_SHEET else t],
+        "a value right of the layout": [set_cell(IND_SHEET, f"P{r_fai}", ' t="inlineStr"><is><t>备注</t></is></c>')],
+        "a number right of the layout, far below": [lambda n, t: t.replace(
+            "</sheetData>", '<row r="1500"><c r="AA1500"><v>7</v></c></row></sheetData>') if n == IND_SHEET else t],
+        "inline string with references": [set_cell(IND_SHEET, f"N{r_fai}",
+                                           ' t="inlineStr"><is><t xml:space="preserve"> &#25353;&amp;&lt;序时&gt; </t></is></c>')],
+        "inline string that is a formula": [set_cell(IND_SHEET, f"N{r_fai}",
+                                            ' t="inlineStr"><is><t>&#32;=SUM(A1:A2)</t></is></c>')],
+        "text with = inside": [set_cell(IND_SHEET, f"N{r_fai}", ' t="inlineStr"><is><t>a=b</t></is></c>')],
+        "empty inline string": [set_cell(IND_SHEET, f"N{r_fai}", ' t="inlineStr"><is><t/></is></c>')],
+    }
+    marks = {"row number with a leading zero": f'<row r="0{r_fai}"', "row number as a float": f'<row r="{r_fai}.0"',
+             "style id with a leading zero": f'<c r="{L}" s="0', "rows out of order": f'<row r="{r_fai + 1}"'}
+    kinds = {}
+    for name, edits in cases.items():
+        def edit(n, t, edits=edits):
+            for e in edits:
+                t = e(n, t)
+            return t
+        path = rewrite(good, tmp_path / re.sub(r"\W", "_", name) / F, edit)
+        with zipfile.ZipFile(path) as z:
+            sheet = z.read(IND_SHEET).decode()
+        assert marks.get(name, "") in sheet, name          # the edit was made
+        if name == "rows out of order":
+            assert sheet.index(f'<row r="{r_fai + 1}"') < sheet.index(f'<row r="{r_fai}"'), name
+        try:
+            got = assert_same(path)
+        except AssertionError as exc:
+            raise AssertionError(f"{name}: {exc}") from None
+        kinds[name] = sorted({k for k, *_ in got}) if isinstance(got, list) else "accepted"
+    # the cases do what they say (each is read, and the ones outside the layout are caught)
+    assert kinds["a value right of the layout"] == ["extra_column"], kinds
+    assert kinds["a number right of the layout, far below"] == ["extra_column"], kinds
+    assert kinds["inline string that is a formula"] == ["formula"], kinds
+    for name in ("row number with a leading zero", "style id with a leading zero", "cells of a row in reverse order",
+                 "rows out of order", "empty row elements", "inline string with references", "text with = inside",
+                 "empty inline string"):
+        assert kinds[name] == "accepted", (name, kinds[name])
+
+
+def test_the_garbage_collector_is_resumed_after_each_workbook(world, tmp_path):
+    """parse_workbook pauses the cyclic collector while it reads, and restores the state it found."""
+    import gc
+
+    from shiwu_lib.returns.ingest import WorkbookRejected, parse_workbook
+
+    broken = rewrite(world["good"], tmp_path / "broken" / F, set_cell(IND_SHEET, "L5", ' t="s"><v>99999</v></c>'))
+    assert gc.isenabled()
+    parse_workbook(world["good"], reference={}, today=TODAY)
+    assert gc.isenabled()
+    with pytest.raises(WorkbookRejected):
+        parse_workbook(broken, reference={}, today=TODAY)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        parse_workbook(world["good"], reference={}, today=TODAY)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

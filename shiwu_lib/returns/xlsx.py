@@ -314,6 +314,15 @@ class Sheet:
         c = self._cells.get((row, column))
         return c if c is not None else _cell(self._formats, row, column)
 
+    def row_cells(self, row: int, n: int) -> list[Cell]:
+        """``[cell(row, 1), …, cell(row, n)]`` without a call per cell (what ingest reads per form row)."""
+        got = self._cells.get
+        out = []
+        for j in range(1, n + 1):
+            c = got((row, j))
+            out.append(c if c is not None else self.cell(row, j))
+        return out
+
     def iter_rows(self, min_row: int = 1, max_row: int | None = None, min_col: int = 1, max_col: int | None = None):
         max_row = self.max_row if max_row is None else max_row
         max_col = self.max_column if max_col is None else max_col
@@ -549,6 +558,26 @@ def _ref_tuple(ref: str, part: str) -> tuple[int, int]:
     return row, col
 
 
+_ROW_NUMBERS = {str(i): i for i in range(1, 4001)}   # the row numbers a return has, as written
+_STYLE_IDS: dict[int, dict] = {}
+
+
+def _style_ids(n_styles: int) -> dict:
+    """{'0': 0, …, str(n_styles - 1): n_styles - 1, None: 0, '': 0}: the ``s`` attributes that need no checks.
+
+    Anything else (' 7', '07', '-1', '999', 'x') takes the reader's own rules: ``int(s)`` and the range check.
+    """
+    ids = _STYLE_IDS.get(n_styles)
+    if ids is None:
+        ids = {str(i): i for i in range(n_styles)}
+        if n_styles:
+            ids[None] = ids[""] = 0
+        if len(_STYLE_IDS) > 64:
+            _STYLE_IDS.clear()
+        _STYLE_IDS[n_styles] = ids
+    return ids
+
+
 def _row_number(text: str) -> int:
     try:
         return int(text)
@@ -574,21 +603,30 @@ def _read_sheet(book: Book, ws: Sheet, part: str, parts: dict, strings: list[str
     ws.protected = prot is not None and (prot.get("sheet") or "").lower() in ("1", "true")
     sheet_data = root.find(f"{{{NS}}}sheetData")
     row_counter = 0
+    row_numbers = _ROW_NUMBERS
+    refs = _REFS
+    style_ids = _style_ids(n_styles)   # {'12': 12} for the styles styles.xml has (and no s: 0)
     for row_el in (sheet_data if sheet_data is not None else ()):
         if row_el.tag != _ROW:
             continue
         r_attr = row_el.get("r")
-        row_counter = _row_number(r_attr) if r_attr is not None else row_counter + 1
+        if r_attr is None:
+            row_counter += 1
+        else:
+            row_counter = row_numbers.get(r_attr) or _row_number(r_attr)
         col_counter = 0
         for c in row_el:     # as openpyxl: every child of <row> is a cell
-            t = c.get("t", "n")
-            s = c.get("s")
-            style_id = int(s) if s else 0
-            if not 0 <= style_id < n_styles:
-                raise ReadError(f"{ws.title}!{c.get('r')}: style {s} is not in styles.xml")
-            ref = c.get("r")
+            get = c.get
+            t = get("t", "n")
+            s = get("s")
+            style_id = style_ids.get(s)
+            if style_id is None:
+                style_id = int(s) if s else 0
+                if not 0 <= style_id < n_styles:
+                    raise ReadError(f"{ws.title}!{get('r')}: style {s} is not in styles.xml")
+            ref = get("r")
             if ref:
-                rc = _REFS.get(ref)
+                rc = refs.get(ref)
                 if rc is None:
                     rc = _ref_tuple(ref, part)
                 row, col = rc
