@@ -89,6 +89,16 @@ def rewrite(src: Path, dst: Path, edit) -> Path:
     return dst
 
 
+def _edited(good, tmp_path, name: str, edits) -> Path:
+    """``good`` rewritten with every edit of ``edits`` (functions (part name, text) -> text) applied in
+    turn, into a folder named after the case."""
+    def edit(n, t):
+        for e in edits:
+            t = e(n, t)
+        return t
+    return rewrite(good, tmp_path / re.sub(r"\W", "_", name) / F, edit)
+
+
 def set_cell(part: str, ref: str, xml: str):
     """An edit replacing (or adding) the cell ``ref`` of ``part`` by ``<c r=ref …>``."""
     row = int(re.sub(r"[A-Z]+", "", ref))
@@ -259,11 +269,7 @@ def test_xml_that_openpyxl_never_writes_reads_the_same(world, tmp_path):
                        if n == "xl/workbook.xml" else t],
     }
     for name, edits in cases.items():
-        def edit(n, t, edits=edits):
-            for e in edits:
-                t = e(n, t)
-            return t
-        path = rewrite(good, tmp_path / re.sub(r"\W", "_", name) / F, edit)
+        path = _edited(good, tmp_path, name, edits)
         try:
             assert_same(path)
         except AssertionError as exc:
@@ -405,11 +411,7 @@ def test_rows_cells_and_styles_written_in_other_forms_read_the_same(world, tmp_p
              "style id with a leading zero": f'<c r="{L}" s="0', "rows out of order": f'<row r="{r_fai + 1}"'}
     kinds = {}
     for name, edits in cases.items():
-        def edit(n, t, edits=edits):
-            for e in edits:
-                t = e(n, t)
-            return t
-        path = rewrite(good, tmp_path / re.sub(r"\W", "_", name) / F, edit)
+        path = _edited(good, tmp_path, name, edits)
         with zipfile.ZipFile(path) as z:
             sheet = z.read(IND_SHEET).decode()
         assert marks.get(name, "") in sheet, name          # the edit was made
