@@ -996,10 +996,12 @@ def _finish_time_proportional(ctx: _Ctx, out: dict) -> None:
     if final:
         if met:
             status, basis = GREEN, "final"
-            text = rules.text("in_band", actual=shown, low=ctx.show(low), high=ctx.show(high)) if band \
-                else rules.text("final_met", completion=cfmt)
             if band:
-                text = "目标期已结束，" + text
+                text = "目标期已结束，" + rules.text("in_band", actual=shown, low=ctx.show(low), high=ctx.show(high))
+            elif c is not None:
+                text = rules.text("final_met", completion=cfmt)
+            else:   # no completion (the base had met the target already, or no base): the value, not "nan%"
+                text = f"目标期已结束，已完成目标（实际{shown}）"
         elif above:
             status, basis = YELLOW, "band"
             text = "目标期已结束，" + rules.text("above_band", actual=shown, low=ctx.show(low), high=ctx.show(high))

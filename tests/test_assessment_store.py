@@ -79,6 +79,18 @@ def test_ranking_midpoint_and_projects_read_the_same_numbers(db):
     assert not _frames_equal(mp.assign(k=mp["target_id"] + mp["check"]), mc.assign(k=mc["target_id"] + mc["check"]), "k")
 
 
+def test_no_stored_sentence_shows_a_missing_number(db):
+    """Every reason and method sentence of every stored quarter reads as Chinese text: a missing
+    number never prints as nan / None / inf (a 2025 target met whose completion is undefined once
+    printed 已完成目标（完成nan%）)."""
+    n = db.sql("SELECT count(*) AS n FROM out_target_status")["n"].iloc[0]
+    assert n > 1000
+    bad = db.sql(
+        "SELECT target_id, report_date, reason, method FROM out_target_status "
+        "WHERE regexp_matches(coalesce(reason, '') || ' ' || coalesce(method, ''), '(?i)nan|none|inf')")
+    assert bad.empty, bad.head(5).to_dict("records")
+
+
 def test_other_vintages_and_rules_are_computed(db, tmp_path):
     d = db.report_dates()[-2]
     assert not db._stored(d, d)                      # judged with what was known at the report date

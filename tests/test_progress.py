@@ -466,6 +466,15 @@ class TestLevel:
         a, b = assess(firm, obs, date(2023, 12, 31), R), assess(stretch, obs, date(2023, 12, 31), R)
         assert (a.status, b.status) == ("green", "red") and b.stretch is True
 
+    def test_finished_and_met_without_a_completion_quotes_the_value(self):
+        # a 2025 target whose base year (2024: 112 ≥ 100) had met it already: no completion
+        # (the distance from the base is not defined), so the sentence quotes the value, never "nan%"
+        s = spec(kind="share", comparator=">=", value=100.0, start=2025, end=2025, unit="%")
+        a = assess(s, [Y(2024, 112.0, ytd=False), Y(2025, 111.0, ytd=False)], date(2026, 3, 31), R)
+        assert a.completion is None and a.final is True and a.met is True
+        assert a.status == "green" and a.light_basis == "final"
+        assert a.reason_zh == "目标期已结束，已完成目标（实际111%）"
+
 
 # ------------------------------------------------------------------------------------------------
 # growth_rate
